@@ -1,0 +1,1 @@
+"""The desktop client (PySide6). Talks to the sync service only over HTTP."""
