@@ -86,7 +86,8 @@ def _evaluate(case: dict, minimums: Minimums | None, margin: Margin) -> dict:
             start, end = forecast.valid_from, forecast.valid_to
         else:
             start, end = at, until or at + DEFAULT_FORECAST_WINDOW
-        assessment = judge_forecast(forecast, limits, start=start, end=end, station=station)
+        assessment = judge_forecast(forecast, limits, start=start, end=end, station=station,
+                                    check_daylight=at is not None)
     return {**assessment_json(assessment), "minimums": applied.as_dict()}
 
 

@@ -76,10 +76,12 @@ def judge_forecast(
     start: datetime,
     end: datetime,
     station: str | None = None,
+    check_daylight: bool = True,
 ) -> StationAssessment:
-    """Judge the TAF periods overlapping [start, end)."""
+    """Judge the TAF periods overlapping [start, end). ``check_daylight`` is off only when there
+    is no lesson window (a whole TAF judged from the command line)."""
     code = (station or forecast.station).upper()
-    info, station_reasons = _station(code, limits, needs_location=True)
+    info, station_reasons = _station(code, limits, needs_location=check_daylight)
     reasons: list[Reason] = list(station_reasons)
     considered: list[PeriodJudgement] = []
     for period in forecast.periods:
@@ -95,7 +97,8 @@ def judge_forecast(
             f"Forecast not yet available: the {code} TAF covers {forecast.valid_from:%d %H:%M}Z to "
             f"{forecast.valid_to:%d %H:%M}Z, the lesson runs {start:%d %H:%M}Z to {end:%d %H:%M}Z",
             Verdict.UNKNOWN))
-    reasons.extend(_darkness(info, limits, start, end))
+    if check_daylight:
+        reasons.extend(_darkness(info, limits, start, end))
     final = ordered(reasons)
     return StationAssessment(code, verdict_of(final), tuple(final), forecast=forecast,
                              periods=tuple(considered))
