@@ -1,0 +1,103 @@
+"""The service's configuration: one settings class, read from the environment.
+
+Nothing in ``sync/`` knows whether it runs embedded, on a school's own server or in AWS; these
+settings are the only difference. Environment variables use the ``FSP_`` prefix, except
+``DATABASE_URL``, the name every hosting platform and tool already uses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+APP_NAME = "fsp-dispatcher"
+
+# Good enough to sign tokens on a developer's machine, and refused everywhere else: a key that is
+# in the source code signs nothing that must be trusted.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data folder: the embedded, one-machine default."""
+    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return f"sqlite:///{folder / 'fsp.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FSP_",
+        extra="ignore",
+        frozen=True,
+        # Tests and code build Settings by field name; the environment uses the aliases.
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=AliasChoices("DATABASE_URL", "FSP_DATABASE_URL"),
+    )
+    environment: Literal["development", "production"] = Field(
+        default="development", validation_alias=AliasChoices("FSP_ENV", "FSP_ENVIRONMENT")
+    )
+    secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY))
+    access_token_minutes: int = Field(default=15, gt=0)
+    refresh_token_days: int = Field(default=30, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg_3(cls, value: str) -> str:
+        # Hosting platforms hand out ``postgres://`` or ``postgresql://`` URLs, which SQLAlchemy
+        # would route to psycopg2; this service ships psycopg 3 only.
+        value = value.strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_outside_development(self) -> Settings:
+        if self.environment == "development":
+            return self
+        key = self.secret_key.get_secret_value()
+        if not key or key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"FSP_ENV={self.environment} needs a secret signing key: set FSP_SECRET_KEY to a "
+                f"random value of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. the output of "
+                "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`"
+            )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @classmethod
+    def explicit(cls, **values: Any) -> Settings:
+        """Settings from these values and the defaults only, ignoring the environment (for tests)."""
+        return _ExplicitSettings(**values)
+
+
+class _ExplicitSettings(Settings):
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests that change the environment call ``cache_clear()``."""
+    return Settings()

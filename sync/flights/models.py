@@ -1,0 +1,85 @@
+"""Flights (lesson bookings) and their weather checks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sync.database.core import Base, SyncedMixin, TimestampMixin, enum_type
+from sync.schools.models import SchoolScopedMixin
+from sync.weather.verdicts import Verdict
+
+
+class FlightType(StrEnum):
+    DUAL = "DUAL"
+    SOLO = "SOLO"
+    CROSS_COUNTRY = "CROSS_COUNTRY"
+    INSTRUMENT = "INSTRUMENT"
+
+
+class FlightStatus(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    AT_RISK = "AT_RISK"  # NO_GO forecast, but still outside the decision window
+    WEATHER_CANCELLED = "WEATHER_CANCELLED"
+    RESCHEDULED = "RESCHEDULED"  # replaced by the flight whose rescheduled_from points here
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+# Lessons that no longer hold their student, instructor and aircraft (double-booking checks skip them).
+RELEASED_STATUSES = frozenset(
+    {FlightStatus.WEATHER_CANCELLED, FlightStatus.RESCHEDULED, FlightStatus.CANCELLED}
+)
+
+
+class Flight(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
+    __tablename__ = "flights"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        # Only a solo flies without an instructor.
+        CheckConstraint("instructor_id IS NOT NULL OR flight_type = 'SOLO'", name="instructor_unless_solo"),
+        # The calendar's range query, and the overlap checks per student, instructor and aircraft.
+        Index(None, "school_id", "start_at"),
+        Index(None, "student_id", "start_at"),
+        Index(None, "instructor_id", "start_at"),
+        Index(None, "aircraft_id", "start_at"),
+    )
+
+    student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"))
+    instructor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("instructors.id"), default=None)
+    aircraft_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("aircraft.id"))
+    start_at: Mapped[datetime]  # UTC; [start_at, end_at) is the booked interval
+    end_at: Mapped[datetime]
+    departure: Mapped[str] = mapped_column(String(4))  # ICAO
+    destination: Mapped[str | None] = mapped_column(String(4), default=None)
+    # Stations and waypoints between departure and destination: ICAO codes or {"lat": …, "lon": …}.
+    route_points: Mapped[list[Any]] = mapped_column(default=list)
+    flight_type: Mapped[FlightType] = mapped_column(enum_type(FlightType, "flight_type"))
+    status: Mapped[FlightStatus] = mapped_column(
+        enum_type(FlightStatus, "flight_status"), default=FlightStatus.SCHEDULED
+    )
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The lesson this one replaces, when it was booked by rescheduling.
+    rescheduled_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("flights.id"), default=None
+    )
+
+
+class WeatherCheck(SyncedMixin, SchoolScopedMixin, Base):
+    """One assessment of one flight, kept as evidence: what was read, what limits, what verdict."""
+
+    __tablename__ = "weather_checks"
+    __table_args__ = (Index(None, "flight_id", "checked_at"),)
+
+    flight_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("flights.id"))
+    checked_at: Mapped[datetime]
+    verdict: Mapped[Verdict] = mapped_column(enum_type(Verdict, "verdict"))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)  # [{code, text, effect, station}]
+    reports: Mapped[list[Any]] = mapped_column(default=list)  # the raw METAR/TAF texts used
+    decoded: Mapped[dict[str, Any]] = mapped_column(default=dict)  # decoded values per station
+    minimums: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the minimums applied

@@ -1,0 +1,1 @@
+"""Revision files (a package only so that it is installed with the code)."""

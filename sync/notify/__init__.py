@@ -1,0 +1,1 @@
+"""Mail: the outbox written with each decision, and the senders that deliver it."""

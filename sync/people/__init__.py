@@ -1,0 +1,1 @@
+"""The people a school schedules: students and instructors, their availability and limits."""

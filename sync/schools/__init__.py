@@ -1,0 +1,1 @@
+"""Schools: the tenant every other row belongs to, with its airport, hours and weather rules."""

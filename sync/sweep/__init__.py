@@ -1,0 +1,1 @@
+"""The hourly sweep: every upcoming lesson checked against the weather for its window."""
