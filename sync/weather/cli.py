@@ -94,18 +94,14 @@ def _current(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     bad = [code for code in stations if not (3 <= len(code) <= 4 and code.isalnum())]
     if bad:
         parser.error(f"not a station identifier: {', '.join(bad)} (use ICAO codes such as KAUS)")
-    try:
-        reports = current_weather(stations)
-    except Exception as exc:  # WeatherError and network faults: say what happened, exit non-zero
-        from sync.weather.errors import WeatherError
-        if not isinstance(exc, WeatherError):
-            raise
-        print(f"fsp-sync: could not fetch weather: {exc}", file=sys.stderr)
-        return 1
+    reports = current_weather(stations)  # a failing source becomes each station's problem
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=2))
     else:
         print(format_current(reports))
+    if all(not report["metar"] and not report["taf"] and report["problems"] for report in reports):
+        print(f"fsp-sync: could not fetch weather: {reports[0]['problems'][0]}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -88,15 +88,12 @@ def judge(
 def _visibility(visibility: Visibility, minimums: Minimums, margin: Margin) -> list[Reason]:
     required = minimums.visibility_sm
     shown = visibility.describe()
-    rule = f"the {format_miles(required)} SM minimum for {minimums.applies_to}"
+    rule = f"the {format_miles(required)} SM minimum for {minimums.source_of('visibility_sm')}"
     if visibility.is_more_than:
         return []  # "more than" the highest reportable value meets every minimum
-    if visibility.is_less_than:
-        if required <= 0:
-            return []
-        return [Reason(ReasonCode.VISIBILITY, f"Visibility {shown} is below {rule}", Verdict.NO_GO)]
     miles = visibility.statute_miles
-    if miles < required:
+    if miles < required or (visibility.is_less_than and required > 0):
+        # "Less than X" cannot be shown to meet any minimum above zero.
         return [Reason(ReasonCode.VISIBILITY, f"Visibility {shown} is below {rule}", Verdict.NO_GO)]
     if miles < required + margin.visibility_sm:
         return [Reason(ReasonCode.VISIBILITY,
@@ -107,7 +104,7 @@ def _visibility(visibility: Visibility, minimums: Minimums, margin: Margin) -> l
 
 def _ceiling(ceiling_ft: int, minimums: Minimums, margin: Margin) -> list[Reason]:
     required = minimums.ceiling_ft
-    rule = f"the {required} ft minimum for {minimums.applies_to}"
+    rule = f"the {required} ft minimum for {minimums.source_of('ceiling_ft')}"
     if ceiling_ft < required:
         return [Reason(ReasonCode.CEILING, f"Ceiling {ceiling_ft} ft is below {rule}", Verdict.NO_GO)]
     if ceiling_ft < required + margin.ceiling_ft:
@@ -119,7 +116,7 @@ def _ceiling(ceiling_ft: int, minimums: Minimums, margin: Margin) -> list[Reason
 
 def _wind_strength(described: str, strongest_kt: int, minimums: Minimums, margin: Margin) -> list[Reason]:
     limit = minimums.max_wind_kt
-    rule = f"the {limit} kt limit for {minimums.applies_to}"
+    rule = f"the {limit} kt limit for {minimums.source_of('max_wind_kt')}"
     if strongest_kt > limit:
         return [Reason(ReasonCode.WIND, f"Wind {described} exceeds {rule}", Verdict.NO_GO)]
     if strongest_kt > limit - margin.wind_kt:

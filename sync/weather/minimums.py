@@ -36,16 +36,33 @@ class Minimums:
     ceiling_ft: int
     max_wind_kt: int
     applies_to: str = "this lesson"  # completes "…the 1000 ft minimum for <applies_to>"
+    # Whose limit each value is, where a tightening set it (field name → applies_to).
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source_of(self, name: str) -> str:
+        return dict(self.sources).get(name, self.applies_to)
 
     def tightened_by(self, other: Minimums | None, *, applies_to: str | None = None) -> Minimums:
-        """The stricter of the two for every value: a school or student can only tighten."""
+        """The stricter of the two for every value: a school or student can only tighten.
+
+        Each value keeps the name of whoever set it, so a reason never blames a looser set.
+        """
         if other is None:
             return self
+        label = applies_to or other.applies_to
+        stricter = {
+            "visibility_sm": other.visibility_sm > self.visibility_sm,
+            "ceiling_ft": other.ceiling_ft > self.ceiling_ft,
+            "max_wind_kt": other.max_wind_kt < self.max_wind_kt,
+        }
+        sources = {name: (label if stricter[name] else self.source_of(name)) for name in stricter}
         return Minimums(
-            visibility_sm=max(self.visibility_sm, other.visibility_sm),
-            ceiling_ft=max(self.ceiling_ft, other.ceiling_ft),
-            max_wind_kt=min(self.max_wind_kt, other.max_wind_kt),
-            applies_to=applies_to or self.applies_to,
+            visibility_sm=other.visibility_sm if stricter["visibility_sm"] else self.visibility_sm,
+            ceiling_ft=other.ceiling_ft if stricter["ceiling_ft"] else self.ceiling_ft,
+            max_wind_kt=other.max_wind_kt if stricter["max_wind_kt"] else self.max_wind_kt,
+            applies_to=self.applies_to,
+            sources=tuple((name, source) for name, source in sources.items()
+                          if source != self.applies_to),
         )
 
     def as_dict(self) -> dict:
@@ -85,7 +102,7 @@ def minimums_for(
     """The minimums that apply to one student: defaults, tightened by school, then by student."""
     applied = DEFAULT_MINIMUMS[level]
     if school and level in school:
-        applied = applied.tightened_by(school[level])
+        applied = applied.tightened_by(school[level], applies_to=f"{level.described} at this school")
     if personal is not None:
-        applied = applied.tightened_by(personal, applies_to="this student's personal minimums")
+        applied = applied.tightened_by(personal, applies_to="this student (personal minimums)")
     return applied

@@ -29,7 +29,7 @@ class StationWeather:
 
 def gather_weather(source: WeatherSource, stations: Iterable[str], *, now: datetime) -> dict[str, StationWeather]:
     """One METAR and one TAF request per batch of stations, decoded; never raises WeatherError."""
-    codes = normalise_station_ids(stations)
+    codes, malformed = _valid_codes(stations)
     problems: dict[str, list[str]] = {code: [] for code in codes}
     metars = _fetch(source.fetch_metars, "METAR", codes, problems)
     tafs = _fetch(source.fetch_tafs, "TAF", codes, problems)
@@ -40,7 +40,21 @@ def gather_weather(source: WeatherSource, stations: Iterable[str], *, now: datet
         metar = _decode(decode_metar, metar_raw, "METAR", code, now, problems[code])
         taf = _decode(decode_taf, taf_raw, "TAF", code, now, problems[code])
         gathered[code] = StationWeather(code, metar, taf, metar_raw, taf_raw, tuple(problems[code]))
+    for code, problem in malformed.items():
+        gathered[code] = StationWeather(code, problems=(problem,))
     return gathered
+
+
+def _valid_codes(stations: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """One malformed id must not cost every other station its weather."""
+    codes: list[str] = []
+    malformed: dict[str, str] = {}
+    for station in stations:
+        try:
+            codes.extend(normalise_station_ids([station]))
+        except (WeatherError, TypeError) as exc:
+            malformed[str(station).strip().upper()] = str(exc)
+    return list(dict.fromkeys(codes)), malformed
 
 
 def _fetch(fetch, product: str, codes: list[str], problems: dict[str, list[str]]) -> dict[str, list[str]]:

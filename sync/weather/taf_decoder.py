@@ -79,10 +79,14 @@ def decode_taf(raw: str, *, reference: datetime | None = None) -> Forecast:
     if not text:
         raise WeatherUnreadable("the TAF is empty")
     reference = (reference or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    # avwx's typo repair turns "M1/4SM" into a wind ("M14KT"); "1/4SM" judges the same at every
+    # minimum above zero, and the "less than" is put back on the line below.
+    less_than_quarter = "M1/4SM" in text.split()
+    parse_text = " ".join("1/4SM" if token == "M1/4SM" else token for token in text.split())
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            taf = Taf.from_report(text, issued=reference.date())
+            taf = Taf.from_report(parse_text, issued=reference.date())
     except Exception as exc:  # avwx raises many kinds (StopIteration, IndexError…) on bad text
         raise WeatherUnreadable(f"not a readable TAF: {type(exc).__name__} {exc}".strip()) from exc
     data = taf.data if taf else None
@@ -91,8 +95,16 @@ def decode_taf(raw: str, *, reference: datetime | None = None) -> Forecast:
     units = taf.units
     issued = data.time.dt if data.time and data.time.dt else data.start_time.dt
 
-    lines = [_line(line, units) for line in data.forecast]
-    periods = _give_meaning(lines)
+    whole_taf_problems = _repairs(taf) + _dropped_groups(data)
+    lines = [_line(line, units, valid_from=data.start_time.dt, valid_to=data.end_time.dt,
+                   less_than_quarter=less_than_quarter)
+             for line in data.forecast]
+    if whole_taf_problems:
+        # Where an unread group belonged cannot be told: it casts doubt on every period.
+        for line in lines:
+            line.conditions = dataclasses.replace(
+                line.conditions, unreadable=line.conditions.unreadable + whole_taf_problems)
+    periods = _give_meaning(lines, valid_to=data.end_time.dt)
     return Forecast(
         station=data.station or "",
         issued=issued,
@@ -116,7 +128,39 @@ class _Line:
     stated: frozenset[str]  # which of wind/visibility/sky/weather the line states
 
 
-def _line(line, units) -> _Line:
+def _repairs(taf) -> tuple[str, ...]:
+    """avwx silently "repairs" what it takes for typos (BKN0#0 → BKN030): we don't guess."""
+    sanitization = getattr(taf, "sanitization", None)
+    replaced = getattr(sanitization, "replaced", None) or {}
+    return tuple(f"the text '{original}' is not valid TAF code (the decoder would have guessed "
+                 f"'{guess}')" for original, guess in replaced.items())
+
+
+def _dropped_groups(data) -> tuple[str, ...]:
+    """Groups in the TAF that no forecast line accounts for (e.g. a trailing "PROB30")."""
+    tokens = (data.sanitized or "").split()
+    validity = data.start_time.repr if data.start_time else None
+    if validity is not None:
+        for index, token in enumerate(tokens):
+            if token.startswith(validity) and "/" in token:
+                tokens = tokens[index + 1:]
+                break
+    accounted: dict[str, int] = {}
+    for line in data.forecast:
+        for token in (line.sanitized or line.raw).split():
+            accounted[token] = accounted.get(token, 0) + 1
+    dropped = []
+    for token in tokens:
+        if accounted.get(token, 0) > 0:
+            accounted[token] -= 1
+        elif token not in ("RMK",) and not (data.remarks and token in data.remarks.split()):
+            dropped.append(token)
+    return tuple(f"the group '{token}' could not be placed in any forecast period"
+                 for token in dropped)
+
+
+def _line(line, units, *, valid_from: datetime, valid_to: datetime,
+          less_than_quarter: bool = False) -> _Line:
     tokens = set(line.raw.split())
     unreadable = [f"the group '{token}' could not be read"
                   for token in line.other
@@ -146,6 +190,8 @@ def _line(line, units) -> _Line:
     if line.visibility is not None:
         stated.add("visibility")
         visibility = _visibility(line.visibility, _visibility_unit(line, units.visibility), cavok)
+        if less_than_quarter and visibility is not None and "1/4SM" in tokens:
+            visibility = Visibility(0.25, "M")
         if visibility is None:
             unreadable.append(f"the visibility '{line.visibility.repr}' could not be read")
 
@@ -170,10 +216,19 @@ def _line(line, units) -> _Line:
         unreadable=tuple(unreadable),
     )
     transition = getattr(line, "transition_start", None)
+    start = line.start_time.dt if line.start_time is not None else None
+    end = line.end_time.dt if line.end_time is not None else None
+    if start is None or end is None:
+        # A change group without a (readable) period could apply at any time of the forecast.
+        unreadable.append(f"the change group '{line.raw}' has no readable period")
+        conditions = dataclasses.replace(conditions, unreadable=tuple(unreadable))
+        start, end = valid_from, valid_to
+    elif kind is PeriodKind.FM:
+        start = _with_fm_minutes(line.raw, start)
     return _Line(
         kind=kind,
-        start=line.start_time.dt,
-        end=line.end_time.dt,
+        start=start,
+        end=end,
         transition_start=transition.dt if transition is not None else None,
         probability=int(probability) if probability is not None else None,
         tempo=line.type == "TEMPO",
@@ -181,6 +236,14 @@ def _line(line, units) -> _Line:
         conditions=conditions,
         stated=frozenset(stated),
     )
+
+
+def _with_fm_minutes(raw: str, start: datetime) -> datetime:
+    # avwx keeps only the hour of "FM252130"; the half hour matters for a lesson at 21:15.
+    group = raw.split()[0]
+    if len(group) == 8 and group[2:].isdigit():
+        return start.replace(minute=int(group[6:8]))
+    return start
 
 
 def _wind_unit(tokens: list[str], report_unit: str) -> str:
@@ -268,7 +331,7 @@ def _sky(clouds, unreadable: list[str]) -> Sky | None:
     )
 
 
-def _give_meaning(lines: list[_Line]) -> list[ForecastPeriod]:
+def _give_meaning(lines: list[_Line], *, valid_to: datetime) -> list[ForecastPeriod]:
     periods: list[ForecastPeriod] = []
     prevailing: Conditions | None = None
     prevailing_index: int | None = None
@@ -284,12 +347,19 @@ def _give_meaning(lines: list[_Line]) -> list[ForecastPeriod]:
             else:
                 conditions = _require_complete(line)
                 start = line.start
+                if line.kind is PeriodKind.FM and prevailing_index is not None:
+                    # FM replaces what prevailed from its exact minute on.
+                    periods[prevailing_index] = dataclasses.replace(
+                        periods[prevailing_index], end=line.start)
             period = ForecastPeriod(line.kind, start, line.end, conditions, line.raw)
             prevailing, prevailing_index = conditions, len(periods)
         else:
             period = ForecastPeriod(line.kind, line.start, line.end, line.conditions, line.raw,
                                     probability=line.probability, tempo=line.tempo)
         periods.append(period)
+    if prevailing_index is not None:
+        # avwx may end the last prevailing period at an INTER/TEMPO start; it lasts to the end.
+        periods[prevailing_index] = dataclasses.replace(periods[prevailing_index], end=valid_to)
     return periods
 
 

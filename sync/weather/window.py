@@ -126,8 +126,16 @@ def assess_station(
             return _missing(code, f"No current METAR for {code}", extra)
         near = judge_observation(metar, limits, now=now, window=(start, end), station=code)
         tail_start = max(start, now + METAR_GOVERNS_WITHIN)
-        if taf is None or tail_start >= end:
+        if tail_start >= end or (taf is None and not problems):
+            # A station with no TAF service: its latest METAR governs the whole lesson.
             return near
+        if taf is None:
+            # A TAF exists but could not be had: the lesson's later part is not known.
+            missing = _missing(code, f"No usable TAF for {code} for the lesson after "
+                                     f"{tail_start:%d %H:%M}Z", extra)
+            reasons = ordered(near.reasons + missing.reasons)
+            return StationAssessment(code, verdict_of(reasons), tuple(reasons), observation=metar,
+                                     observed_crosswind_kt=near.observed_crosswind_kt)
         # A long lesson outlives the METAR's hour: its later part is the TAF's to judge.
         later = judge_forecast(taf, limits, start=tail_start, end=end, station=code)
         reasons = ordered(near.reasons + later.reasons)

@@ -1,0 +1,180 @@
+"""The weather check of one lesson: judged at every place it goes, stored as a ``WeatherCheck``.
+
+The lesson's student decides the minimums (level, school's tightening, personal minimums) and
+whether darkness matters; its aircraft the crosswind limit; the school the margin. Weather is
+fetched once for all places, before anything is written: the transaction that stores the check
+holds the sync counter's lock from its first write, so no network call may come after it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sync.aircraft.models import Aircraft
+from sync.errors import NotFound
+from sync.flights import service as flights_service
+from sync.flights.models import Flight, WeatherCheck
+from sync.people.models import Student
+from sync.schools.models import School
+from sync.weather.judge import PilotLimits
+from sync.weather.lesson import LessonAssessment, assess_lesson
+from sync.weather.minimums import Margin, Minimums, TrainingLevel, minimums_for
+from sync.weather.serialization import assessment_json
+from sync.weather.sources import AviationWeatherClient, RecordedWeatherSource, WeatherSource
+from sync.weather.station_weather import StationWeather, gather_weather
+
+RECORDED_VARIABLE = "FSP_WEATHER_RECORDED"
+
+
+def weather_source_from_settings() -> WeatherSource:
+    """Recorded weather when ``FSP_WEATHER_RECORDED`` names a folder, else the Data API
+    (``FSP_WEATHER_URL``, default aviationweather.gov)."""
+    recorded = os.environ.get(RECORDED_VARIABLE, "").strip()
+    if recorded:
+        return RecordedWeatherSource(recorded)
+    return AviationWeatherClient()
+
+
+def lesson_places(flight: Flight) -> list[str]:
+    """Departure first, then the route's stations, then the destination; each once.
+
+    Route points given as coordinates are not stations and are left out: the engine judges
+    reported weather, and finding the reporting station nearest a coordinate needs data it lacks.
+    """
+    places = [flight.departure]
+    places += [point for point in (flight.route_points or ()) if isinstance(point, str)]
+    if flight.destination:
+        places.append(flight.destination)
+    return list(dict.fromkeys(code.strip().upper() for code in places if code and code.strip()))
+
+
+def pilot_limits(*, school: School, student: Student, aircraft: Aircraft) -> PilotLimits:
+    level = TrainingLevel(student.training_level)
+    return PilotLimits(
+        minimums=minimums_for(level, school=_school_minimums(school),
+                              personal=_minimums(student.personal_minimums,
+                                                 "this student's personal minimums")),
+        margin=Margin(visibility_sm=school.margin_visibility_sm, ceiling_ft=school.margin_ceiling_ft,
+                      wind_kt=school.margin_wind_kt),
+        aircraft_crosswind_kt=aircraft.max_crosswind_kt,
+        night_trained=student.night_trained,
+    )
+
+
+def check_flight(
+    *, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID, source: WeatherSource, now: datetime
+) -> WeatherCheck:
+    """Judge the lesson for its own window and store the judgement with its evidence."""
+    flight = flights_service.get(db=db, school_id=school_id, flight_id=flight_id)
+    school = _required(db, School, school_id, "school")
+    student = _required(db, Student, flight.student_id, "student")
+    aircraft = _required(db, Aircraft, flight.aircraft_id, "aircraft")
+    limits = pilot_limits(school=school, student=student, aircraft=aircraft)
+    places = lesson_places(flight)
+
+    weather = gather_weather(source, places, now=now)
+    assessment = assess_lesson(places, weather, limits=limits, start=flight.start_at,
+                               end=flight.end_at, now=now)
+
+    check = WeatherCheck(
+        school_id=school_id,
+        flight_id=flight.id,
+        checked_at=now,
+        verdict=assessment.verdict,
+        reasons=_reasons(assessment),
+        reports=_reports(places, weather),
+        decoded={place.station: {"position": position, **assessment_json(place)}
+                 for position, place in enumerate(assessment.places)},
+        minimums={
+            "training_level": TrainingLevel(student.training_level).value,
+            "applies_to": limits.minimums.applies_to,
+            **limits.minimums.as_dict(),
+            "margin": {"visibility_sm": limits.margin.visibility_sm,
+                       "ceiling_ft": limits.margin.ceiling_ft, "wind_kt": limits.margin.wind_kt},
+            "aircraft_crosswind_kt": limits.aircraft_crosswind_kt,
+            "night_trained": limits.night_trained,
+        },
+    )
+    db.add(check)
+    db.flush()
+    return check
+
+
+def check_json(check: WeatherCheck) -> dict[str, Any]:
+    """The stored check in the API's shape (``WeatherCheckRead``): places back in lesson order."""
+    places = sorted((check.decoded or {}).values(), key=lambda place: place.get("position", 0))
+    return {
+        "id": check.id,
+        "flight_id": check.flight_id,
+        "checked_at": check.checked_at,
+        "verdict": check.verdict,
+        "reasons": check.reasons,
+        "places": [{key: value for key, value in place.items() if key != "position"}
+                   for place in places],
+        "reports": check.reports,
+        "minimums": check.minimums,
+    }
+
+
+def _reasons(assessment: LessonAssessment) -> list[dict[str, Any]]:
+    """The lesson's reasons (most serious first), each with the station it concerns."""
+    several = len(assessment.places) > 1
+    found = []
+    for place in assessment.places:
+        for reason in place.reasons:
+            found.append({
+                "code": reason.code.value,
+                "text": f"{place.station}: {reason.text}" if several else reason.text,
+                "effect": reason.effect.value,
+                "station": place.station,
+                "severity": reason.effect.severity,
+            })
+    found.sort(key=lambda reason: -reason["severity"])
+    return [{key: value for key, value in reason.items() if key != "severity"} for reason in found]
+
+
+def _reports(places: list[str], weather: dict[str, StationWeather]) -> list[dict[str, Any]]:
+    reports = []
+    for code in places:
+        station = weather.get(code)
+        if station is None:
+            continue
+        if station.metar_raw:
+            reports.append({"station": code, "product": "METAR", "raw": station.metar_raw})
+        if station.taf_raw:
+            reports.append({"station": code, "product": "TAF", "raw": station.taf_raw})
+        for problem in station.problems:
+            reports.append({"station": code, "product": "PROBLEM", "raw": problem})
+    return reports
+
+
+def _school_minimums(school: School) -> dict[TrainingLevel, Minimums]:
+    tightened = {}
+    for level in TrainingLevel:
+        minimums = _minimums((school.minimums or {}).get(level.value), level.described)
+        if minimums is not None:
+            tightened[level] = minimums
+    return tightened
+
+
+def _minimums(values: dict[str, Any] | None, applies_to: str) -> Minimums | None:
+    if not values:
+        return None
+    return Minimums(
+        visibility_sm=float(values.get("visibility_sm", 0)),
+        ceiling_ft=int(values.get("ceiling_ft", 0)),
+        max_wind_kt=int(values.get("max_wind_kt", 999)),
+        applies_to=applies_to,
+    )
+
+
+def _required(db: Session, model: type, row_id: uuid.UUID, what: str) -> Any:
+    row = db.get(model, row_id)
+    if row is None:
+        raise NotFound(f"the lesson's {what} {row_id} is missing", rule=f"{what.upper()}_NOT_FOUND")
+    return row
