@@ -95,7 +95,9 @@ def _visibility(visibility: Visibility, minimums: Minimums, margin: Margin) -> l
     if miles < required or (visibility.is_less_than and required > 0):
         # "Less than X" cannot be shown to meet any minimum above zero.
         return [Reason(ReasonCode.VISIBILITY, f"Visibility {shown} is below {rule}", Verdict.NO_GO)]
-    if miles < required + margin.visibility_sm:
+    # "Less than X" is below X: at X itself it is already inside the margin band.
+    if miles < required + margin.visibility_sm or (
+            visibility.is_less_than and miles <= required + margin.visibility_sm):
         return [Reason(ReasonCode.VISIBILITY,
                        f"Visibility {shown} is within {format_miles(margin.visibility_sm)} SM of {rule}",
                        Verdict.MARGINAL)]
