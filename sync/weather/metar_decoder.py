@@ -66,6 +66,10 @@ def decode_metar(raw: str, *, reference: datetime | None = None) -> Observation:
     weather_codes = tuple("".join(part or "" for part in group) for group in parsed.weather)
     for group in parsed._unparsed_groups:  # python-metar has no public name for these
         unreadable.append(f"the group '{group}' could not be read")
+    trend = [group for group in parsed._trend_groups if group != "NOSIG"]
+    if trend:
+        # A trend (BECMG/TEMPO) forecasts the next two hours; python-metar keeps only its text.
+        unreadable.append(f"the trend forecast '{' '.join(trend)}' is not judged")
 
     conditions = Conditions(
         visibility=visibility,
