@@ -22,6 +22,7 @@ from avwx import Taf
 
 from sync.weather.conditions import METRES_PER_STATUTE_MILE, Conditions, Sky, Visibility, Wind
 from sync.weather.errors import WeatherUnreadable
+from sync.weather.reporttime import resolve_day_time
 
 CEILING_COVERS = frozenset({"BKN", "OVC", "VV"})
 CLEAR_SKY_WORDS = frozenset({"SKC", "NSC", "CLR", "NCD"})
@@ -225,6 +226,8 @@ def _line(line, units, *, valid_from: datetime, valid_to: datetime,
         start, end = valid_from, valid_to
     elif kind is PeriodKind.FM:
         start = _with_fm_minutes(line.raw, start)
+    elif not kind.prevailing:
+        end = _own_period_end(line, end, valid_to=valid_to)
     return _Line(
         kind=kind,
         start=start,
@@ -244,6 +247,22 @@ def _with_fm_minutes(raw: str, start: datetime) -> datetime:
     if len(group) == 8 and group[2:].isdigit():
         return start.replace(minute=int(group[6:8]))
     return start
+
+
+def _own_period_end(line, end: datetime, *, valid_to: datetime) -> datetime:
+    """avwx stretches a trailing INTER to the end of the TAF; its own ddhh/ddhh group says when
+    it ends."""
+    for token in line.raw.split():
+        first, _, last = token.partition("/")
+        if len(first) == len(last) == 4 and first.isdigit() and last.isdigit():
+            if last == getattr(line.end_time, "repr", None):
+                return end
+            day, hour = int(last[:2]), int(last[2:])
+            try:
+                return resolve_day_time(day, hour, 0, reference=valid_to)
+            except ValueError:
+                return end
+    return end
 
 
 def _wind_unit(tokens: list[str], report_unit: str) -> str:
