@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.database.core import Base, utcnow, uuid_primary_key
@@ -25,3 +25,23 @@ class SyncMutation(SchoolScopedMixin, Base):
     account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {status, row, conflict, …}
+
+
+# The pull's query on every replicated table: WHERE school_id = ? AND server_seq > ? ORDER BY
+# server_seq LIMIT ?, answered by one range scan of this index (migration 0002). Declared here,
+# by the domain that needs it, rather than on each table's model.
+def _pull_index(model: type) -> Index:
+    table = model.__table__  # type: ignore[attr-defined]
+    return Index(f"ix_{table.name}_school_id_server_seq", table.c.school_id, table.c.server_seq)
+
+
+from sync.aircraft.models import Aircraft  # noqa: E402
+from sync.flights.models import Flight, WeatherCheck  # noqa: E402
+from sync.people.models import Instructor, Student  # noqa: E402
+from sync.reschedule.models import RescheduleOption, RescheduleRequest  # noqa: E402
+
+# Every replicated table scoped to a school, in the order a client should apply a batch's ties.
+PULLED_MODELS: tuple[type, ...] = (
+    Student, Instructor, Aircraft, Flight, WeatherCheck, RescheduleRequest, RescheduleOption,
+)
+PULL_INDEXES = tuple(_pull_index(model) for model in PULLED_MODELS)

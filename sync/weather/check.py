@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -66,32 +67,53 @@ def pilot_limits(*, school: School, student: Student, aircraft: Aircraft) -> Pil
     )
 
 
-def check_flight(
-    *, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID, source: WeatherSource, now: datetime
-) -> WeatherCheck:
-    """Judge the lesson for its own window and store the judgement with its evidence."""
+@dataclass(frozen=True, slots=True)
+class LessonToCheck:
+    """What the judgement needs from the database, read before any weather is fetched."""
+
+    school_id: uuid.UUID
+    flight_id: uuid.UUID
+    start: datetime
+    end: datetime
+    places: list[str]
+    limits: PilotLimits
+    training_level: TrainingLevel
+
+
+def load_lesson(*, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID) -> LessonToCheck:
+    """Read the lesson, its student, aircraft and school (another school's lesson: NotFound)."""
     flight = flights_service.get(db=db, school_id=school_id, flight_id=flight_id)
     school = _required(db, School, school_id, "school")
     student = _required(db, Student, flight.student_id, "student")
     aircraft = _required(db, Aircraft, flight.aircraft_id, "aircraft")
-    limits = pilot_limits(school=school, student=student, aircraft=aircraft)
-    places = lesson_places(flight)
-
-    weather = gather_weather(source, places, now=now)
-    assessment = assess_lesson(places, weather, limits=limits, start=flight.start_at,
-                               end=flight.end_at, now=now)
-
-    check = WeatherCheck(
+    return LessonToCheck(
         school_id=school_id,
         flight_id=flight.id,
+        start=flight.start_at,
+        end=flight.end_at,
+        places=lesson_places(flight),
+        limits=pilot_limits(school=school, student=student, aircraft=aircraft),
+        training_level=TrainingLevel(student.training_level),
+    )
+
+
+def judge_lesson(lesson: LessonToCheck, *, source: WeatherSource, now: datetime) -> WeatherCheck:
+    """Fetch the weather for every place at once and judge; the check is not yet in a session."""
+    weather = gather_weather(source, lesson.places, now=now)
+    assessment = assess_lesson(lesson.places, weather, limits=lesson.limits, start=lesson.start,
+                               end=lesson.end, now=now)
+    limits = lesson.limits
+    return WeatherCheck(
+        school_id=lesson.school_id,
+        flight_id=lesson.flight_id,
         checked_at=now,
         verdict=assessment.verdict,
         reasons=_reasons(assessment),
-        reports=_reports(places, weather),
+        reports=_reports(lesson.places, weather),
         decoded={place.station: {"position": position, **assessment_json(place)}
                  for position, place in enumerate(assessment.places)},
         minimums={
-            "training_level": TrainingLevel(student.training_level).value,
+            "training_level": lesson.training_level.value,
             "applies_to": limits.minimums.applies_to,
             **limits.minimums.as_dict(),
             "margin": {"visibility_sm": limits.margin.visibility_sm,
@@ -100,6 +122,19 @@ def check_flight(
             "night_trained": limits.night_trained,
         },
     )
+
+
+def check_flight(
+    *, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID, source: WeatherSource, now: datetime
+) -> WeatherCheck:
+    """Judge the lesson for its own window and store the judgement with its evidence.
+
+    All in ``db``'s transaction. A caller that must not hold a transaction open across the
+    network (the API on SQLite, whose transactions hold the write lock) calls ``load_lesson`` in
+    a read-only session, ``judge_lesson``, then adds the check in a short writing one.
+    """
+    lesson = load_lesson(db=db, school_id=school_id, flight_id=flight_id)
+    check = judge_lesson(lesson, source=source, now=now)
     db.add(check)
     db.flush()
     return check

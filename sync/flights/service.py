@@ -1,0 +1,377 @@
+"""Booking lessons: the rules every lesson obeys, whether it comes through REST or a sync push.
+
+Every function is scoped to one school: a row of another school is ``NotFound``, exactly as if it
+did not exist. ``actor`` is the signed-in ``Account`` (its role decides what it may change) or a
+string naming a system actor ("sweep", "cli"), which may change anything in the school.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from sync.aircraft.models import Aircraft
+from sync.audit import service as audit_service
+from sync.auth.models import Account, AccountRole
+from sync.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sync.flights.models import RELEASED_STATUSES, Flight, FlightStatus, FlightType
+from sync.flights.schemas import FlightCancel, FlightCreate, FlightUpdate
+from sync.people.models import Instructor, InstructorRating, Student
+from sync.schools.models import School
+from sync.weather.stations import is_known_station
+
+Actor = Account | str
+
+# Statuses a lesson can still be cancelled from.
+_CANCELLABLE = frozenset({FlightStatus.SCHEDULED, FlightStatus.AT_RISK})
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def list_flights(
+    *,
+    db: Session,
+    school_id: uuid.UUID,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    status: FlightStatus | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Flight]:
+    """The school's lessons overlapping [start, end), in start order (tombstones left out)."""
+    query = _listing(school_id, start, end, status).order_by(Flight.start_at, Flight.id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.scalars(query))
+
+
+def count_flights(
+    *,
+    db: Session,
+    school_id: uuid.UUID,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    status: FlightStatus | None = None,
+) -> int:
+    query = _listing(school_id, start, end, status).with_only_columns(func.count(Flight.id))
+    return int(db.scalar(query.order_by(None)) or 0)
+
+
+def _listing(school_id: uuid.UUID, start: datetime | None, end: datetime | None,
+             status: FlightStatus | None) -> Select[tuple[Flight]]:
+    query = select(Flight).where(Flight.school_id == school_id, Flight.deleted_at.is_(None))
+    start = _aware(start, "from") if start is not None else None
+    end = _aware(end, "to") if end is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("the range must end after it starts", field="to",
+                           rule="RANGE_ENDS_BEFORE_START")
+    if start is not None:
+        query = query.where(Flight.end_at > start)
+    if end is not None:
+        query = query.where(Flight.start_at < end)
+    if status is not None:
+        query = query.where(Flight.status == status)
+    return query
+
+
+def get(*, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID) -> Flight:
+    flight = db.get(Flight, flight_id)
+    if flight is None or flight.school_id != school_id or flight.is_deleted:
+        raise NotFound(f"there is no lesson {flight_id}", field="id", rule="FLIGHT_NOT_FOUND")
+    return flight
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreate, now: datetime) -> Flight:
+    _require_staff(actor, school_id)
+    if data.id is not None and db.get(Flight, data.id) is not None:
+        raise Conflict(f"a lesson with id {data.id} already exists", field="id", rule="ID_TAKEN")
+    flight = Flight(
+        school_id=school_id,
+        student_id=data.student_id,
+        instructor_id=data.instructor_id,
+        aircraft_id=data.aircraft_id,
+        start_at=data.start_at.astimezone(UTC),
+        end_at=data.end_at.astimezone(UTC),
+        departure=data.departure,
+        destination=data.destination,
+        route_points=list(data.route_points),
+        flight_type=data.flight_type,
+        notes=data.notes,
+    )
+    if data.id is not None:
+        flight.id = data.id
+    if flight.start_at <= now:
+        raise InvalidInput(
+            f"the lesson starts at {_show(flight.start_at)}, which is not in the future",
+            field="start_at", rule="START_IN_PAST",
+        )
+    instructor = _check(db, school_id, flight)
+    _require_may_change(actor, instructor_id=flight.instructor_id, instructor=instructor, db=db)
+    db.add(flight)
+    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action="create",
+                         row=flight, actor_account_id=_actor_id(actor))
+    return flight
+
+
+def update(
+    *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightUpdate,
+    now: datetime,
+) -> Flight:
+    _require_staff(actor, school_id)
+    flight = get(db=db, school_id=school_id, flight_id=flight_id)
+    _require_may_change(actor, instructor_id=flight.instructor_id, db=db)
+    if data.version is not None and data.version != flight.version:
+        raise Conflict(
+            f"the lesson was changed by someone else (version {flight.version}, not {data.version}); "
+            "reload it and try again",
+            field="version", rule="STALE_VERSION", conflict=_summary(flight),
+        )
+    if flight.status not in _CANCELLABLE:
+        raise Conflict(f"the lesson is {flight.status.value} and can no longer be changed",
+                       field="status", rule="FLIGHT_CLOSED", conflict=_summary(flight))
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    if not changes:
+        return flight
+    before = audit_service.snapshot(flight)
+    old_start = flight.start_at
+    # A refused change must leave nothing behind in the session: on any error the row is
+    # expired, so its unflushed new values are thrown away and it reloads as stored.
+    try:
+        with db.no_autoflush:
+            for key, value in changes.items():
+                if key in ("student_id", "aircraft_id", "start_at", "end_at", "departure",
+                           "flight_type") and value is None:
+                    raise InvalidInput(f"{key} cannot be emptied", field=key, rule="REQUIRED")
+                if key in ("start_at", "end_at"):
+                    value = value.astimezone(UTC)
+                elif key == "route_points":
+                    value = list(value or [])
+                elif key == "notes":
+                    value = value or ""
+                setattr(flight, key, value)
+            if flight.start_at != old_start and flight.start_at <= now:
+                raise InvalidInput(
+                    f"the lesson would start at {_show(flight.start_at)}, which is not in the future",
+                    field="start_at", rule="START_IN_PAST",
+                )
+            # Notes alone change no booking: a lesson whose aircraft has since gone out of
+            # service can still be annotated (say, to note the swap that is needed).
+            if set(changes) - {"notes"}:
+                instructor = _check(db, school_id, flight)
+                # An instructor may not hand their lesson over to someone else.
+                _require_may_change(actor, instructor_id=flight.instructor_id,
+                                    instructor=instructor, db=db)
+    except Exception:
+        db.expire(flight)
+        raise
+    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action="update",
+                         row=flight, before=before, actor_account_id=_actor_id(actor))
+    return flight
+
+
+def cancel(
+    *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightCancel,
+    now: datetime,
+) -> Flight:
+    _require_staff(actor, school_id)
+    flight = get(db=db, school_id=school_id, flight_id=flight_id)
+    _require_may_change(actor, instructor_id=flight.instructor_id, db=db)
+    if flight.status not in _CANCELLABLE:
+        raise Conflict(f"the lesson is {flight.status.value} and cannot be cancelled",
+                       field="status", rule="FLIGHT_CLOSED", conflict=_summary(flight))
+    before = audit_service.snapshot(flight)
+    flight.status = FlightStatus.CANCELLED
+    note = f"Cancelled {_show(now)} by {_actor_name(actor)}: {data.reason}"
+    flight.notes = f"{flight.notes}\n{note}" if flight.notes else note
+    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action="cancel",
+                         row=flight, before=before, actor_account_id=_actor_id(actor))
+    return flight
+
+
+# -- the rules -------------------------------------------------------------------------------
+
+
+def _check(db: Session, school_id: uuid.UUID, flight: Flight) -> Instructor | None:
+    """Every rule on the lesson as it stands; returns its instructor (or None for a solo)."""
+    if flight.end_at <= flight.start_at:
+        raise InvalidInput(
+            f"the lesson ends ({_show(flight.end_at)}) before or when it starts ({_show(flight.start_at)})",
+            field="end_at", rule="ENDS_BEFORE_START",
+        )
+    student = _in_school(db, Student, flight.student_id, school_id, "student")
+    aircraft = _in_school(db, Aircraft, flight.aircraft_id, school_id, "aircraft")
+    instructor = (_in_school(db, Instructor, flight.instructor_id, school_id, "instructor")
+                  if flight.instructor_id is not None else None)
+    del student  # only its existence in the school matters here
+
+    if not aircraft.in_service:
+        raise InvalidInput(f"aircraft {aircraft.tail_number} is out of service",
+                           field="aircraft_id", rule="AIRCRAFT_OUT_OF_SERVICE")
+    _check_instructor(flight.flight_type, instructor)
+    _check_airport(flight.departure, "departure")
+    if flight.destination is not None:
+        _check_airport(flight.destination, "destination")
+    for point in flight.route_points or ():
+        if isinstance(point, str):
+            _check_airport(point, "route_points")
+
+    _lock_bookings(db, school_id)
+    _check_overlaps(db, school_id, flight)
+    return instructor
+
+
+def _lock_bookings(db: Session, school_id: uuid.UUID) -> None:
+    """Serialize bookings per school until commit, so two at once cannot both pass the checks.
+
+    Without it, two requests for the same slot could each find it free and both commit. The
+    school's row lock (PostgreSQL ``FOR UPDATE``) makes the second wait for the first to commit,
+    then see its lesson. SQLite needs nothing: its writers hold the database lock from BEGIN.
+    """
+    db.execute(select(School.id).where(School.id == school_id).with_for_update())
+
+
+def _check_instructor(flight_type: FlightType, instructor: Instructor | None) -> None:
+    if flight_type is FlightType.SOLO:
+        if instructor is not None:
+            raise InvalidInput("a solo lesson has no instructor", field="instructor_id",
+                               rule="SOLO_WITH_INSTRUCTOR")
+        return
+    if instructor is None:
+        raise InvalidInput(f"a {flight_type.value.lower().replace('_', '-')} lesson needs an instructor",
+                           field="instructor_id", rule="INSTRUCTOR_REQUIRED")
+    needed = ((InstructorRating.CFII,) if flight_type is FlightType.INSTRUMENT
+              else (InstructorRating.CFI, InstructorRating.CFII))
+    if not any(instructor.holds(rating) for rating in needed):
+        raise InvalidInput(
+            f"{instructor.name} is not qualified for a {flight_type.value.lower().replace('_', '-')} "
+            f"lesson (needs {' or '.join(rating.value for rating in needed)})",
+            field="instructor_id", rule="INSTRUCTOR_NOT_QUALIFIED",
+        )
+
+
+def _check_airport(code: str, field: str) -> None:
+    if not is_known_station(code):
+        raise InvalidInput(
+            f"{code} is not an airport the weather engine knows: use its four-letter ICAO code, e.g. KAUS",
+            field=field, rule="UNKNOWN_AIRPORT",
+        )
+
+
+# Which column of a clashing lesson makes which rule, checked in this order.
+_RESOURCES = (
+    ("student_id", "STUDENT_DOUBLE_BOOKED", "the student"),
+    ("instructor_id", "INSTRUCTOR_DOUBLE_BOOKED", "the instructor"),
+    ("aircraft_id", "AIRCRAFT_DOUBLE_BOOKED", "the aircraft"),
+)
+
+
+def _check_overlaps(db: Session, school_id: uuid.UUID, flight: Flight) -> None:
+    """No other live lesson holds the student, instructor or aircraft during [start, end).
+
+    Two intervals overlap when each starts before the other ends, so back-to-back lessons
+    ([10:00, 11:00) and [11:00, 12:00)) do not. One query; each branch of the OR matches an
+    index on (student_id / instructor_id / aircraft_id, start_at), so the cost is that of the
+    resources' own lessons before the end, not of the school's whole calendar.
+    """
+    holders = [getattr(Flight, column) == getattr(flight, column)
+               for column, _, _ in _RESOURCES if getattr(flight, column) is not None]
+    query = (
+        select(Flight)
+        .where(
+            Flight.school_id == school_id,
+            or_(*holders),
+            and_(Flight.start_at < flight.end_at, Flight.end_at > flight.start_at),
+            Flight.status.not_in(RELEASED_STATUSES),
+            Flight.deleted_at.is_(None),
+        )
+        .order_by(Flight.start_at)
+        .limit(10)
+    )
+    if flight.id is not None:
+        query = query.where(Flight.id != flight.id)
+    # The row being changed must not be flushed by this query before it has passed the check.
+    with db.no_autoflush:
+        clashes = list(db.scalars(query))
+    for column, rule, who in _RESOURCES:
+        for other in clashes:
+            if getattr(flight, column) is not None and getattr(other, column) == getattr(flight, column):
+                raise Conflict(
+                    f"{who} is already booked from {_show(other.start_at)} to {_show(other.end_at)} "
+                    f"(lesson {other.id})",
+                    field=column, rule=rule, conflict=_summary(other),
+                )
+
+
+def _in_school(db: Session, model: type, row_id: uuid.UUID, school_id: uuid.UUID, what: str) -> Any:
+    row = db.get(model, row_id)
+    if row is None or row.school_id != school_id or row.is_deleted:
+        raise NotFound(f"there is no {what} {row_id}", field=f"{what}_id", rule=f"{what.upper()}_NOT_FOUND")
+    return row
+
+
+# -- who may do what -------------------------------------------------------------------------
+
+
+def _require_staff(actor: Actor, school_id: uuid.UUID) -> None:
+    if isinstance(actor, str):
+        return
+    if actor.school_id != school_id:
+        raise NotFound("no such school", rule="SCHOOL_NOT_FOUND")
+    if AccountRole(actor.role) is AccountRole.STUDENT:
+        raise Forbidden("students book and change lessons through the front desk",
+                        rule="STUDENT_NOT_ALLOWED")
+
+
+def _require_may_change(
+    actor: Actor, *, instructor_id: uuid.UUID | None, db: Session,
+    instructor: Instructor | None = None,
+) -> None:
+    """Instructors change only lessons they teach; dispatchers, admins and the system anything."""
+    if isinstance(actor, str) or AccountRole(actor.role) is not AccountRole.INSTRUCTOR:
+        return
+    if instructor is None and instructor_id is not None:
+        instructor = db.get(Instructor, instructor_id)
+    if instructor is None or instructor.account_id != actor.id:
+        raise Forbidden("instructors may change only the lessons they teach",
+                        field="instructor_id", rule="NOT_YOUR_LESSON")
+
+
+def _actor_name(actor: Actor) -> str:
+    return actor if isinstance(actor, str) else actor.email
+
+
+def _actor_id(actor: Actor) -> uuid.UUID | None:
+    return None if isinstance(actor, str) else actor.id
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def _summary(flight: Flight) -> dict[str, Any]:
+    return {
+        "id": str(flight.id),
+        "start_at": _show(flight.start_at),
+        "end_at": _show(flight.end_at),
+        "status": FlightStatus(flight.status).value,
+    }
+
+
+def _show(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _aware(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(f"{field} needs a time zone (e.g. 2026-11-25T15:00:00Z)", field=field,
+                           rule="NAIVE_TIME")
+    return moment.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Operational metrics per school: bookings, weather conflicts, reschedules, the last sweep."""

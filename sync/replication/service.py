@@ -1,0 +1,374 @@
+"""Replication: what a desktop pulls (changes after its cursor) and how its pushed edits apply.
+
+Pull reads every replicated table of the caller's school in ONE snapshot (REPEATABLE READ on
+PostgreSQL, a read transaction on SQLite). Together with ``sync.database.server_seq`` (numbers are
+taken under a row lock held to commit, so sequence order is commit order) the rows a snapshot sees
+are exactly a prefix of the sequence: every change at or below the returned cursor is in this page
+or an earlier one, and nothing committed later can land behind the cursor.
+
+Push applies each mutation through the very service functions REST calls (same rules, same
+permissions), each in its own SAVEPOINT so a refusal leaves the others standing, and records the
+answer in ``SyncMutation`` inside that savepoint: the change and its record commit together, so a
+retried mutation gets the stored answer and is never applied twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from sync.aircraft import service as aircraft_service
+from sync.aircraft.models import Aircraft
+from sync.aircraft.schemas import AircraftCreate, AircraftRead, AircraftUpdate
+from sync.auth.models import Account, AccountRole
+from sync.database import scoped
+from sync.database.session import READ_ONLY
+from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from sync.flights import service as flights_service
+from sync.flights.models import Flight, FlightStatus
+from sync.flights.schemas import FlightCancel, FlightCreate, FlightRead, FlightUpdate
+from sync.people import service as people_service
+from sync.people.models import Instructor, Student
+from sync.people.schemas import (
+    InstructorCreate, InstructorRead, InstructorUpdate, StudentCreate, StudentRead, StudentUpdate,
+)
+from sync.replication.models import PULLED_MODELS, SyncMutation
+from sync.replication.schemas import (
+    Change, Mutation, MutationError, MutationResult, PullPage, PushRequest,
+)
+from sync.schools.models import School
+
+# -- serializing rows ------------------------------------------------------------------------
+
+_READ_SCHEMAS: dict[type, type[BaseModel]] = {
+    Student: StudentRead, Instructor: InstructorRead, Aircraft: AircraftRead, Flight: FlightRead,
+}
+_TOMBSTONE_COLUMNS = ("id", "school_id", "deleted_at")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def row_json(row: Any) -> dict[str, Any]:
+    """The row as the API shows it: its domain ``…Read`` schema where there is one, else every
+    column (tables with no REST endpoint of their own: schools, weather checks, reschedules)."""
+    schema = _READ_SCHEMAS.get(type(row))
+    if schema is not None:
+        return schema.model_validate(row).model_dump(mode="json")
+    return {attribute.key: _json_value(getattr(row, attribute.key))
+            for attribute in inspect(row).mapper.column_attrs}
+
+
+def change_json(row: Any) -> Change:
+    deleted = row.deleted_at is not None
+    data = ({key: _json_value(getattr(row, key)) for key in _TOMBSTONE_COLUMNS if hasattr(row, key)}
+            if deleted else row_json(row))
+    return Change(table=row.__tablename__, id=row.id, version=row.version,
+                  server_seq=row.server_seq, deleted=deleted, data=data)
+
+
+# -- pull ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def snapshot_session(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose every query sees one snapshot of the database (see module doc)."""
+    if engine.dialect.name == "postgresql":
+        bind = engine.execution_options(isolation_level="REPEATABLE READ")
+    else:  # SQLite: a DEFERRED read transaction keeps one WAL snapshot from its first read
+        bind = engine.execution_options(**{READ_ONLY: True})
+    session = Session(bind=bind, expire_on_commit=False, autoflush=False)
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+def pull(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> PullPage:
+    """The school's changes with ``server_seq > cursor``, the first ``limit`` in sequence order.
+
+    One indexed range query per table, (school_id, server_seq), each asking for ``limit + 1``
+    rows; the smallest ``limit`` of their union are the page, and one more says there is more.
+    """
+    rows: list[Any] = []
+    school = db.get(School, school_id)
+    if school is not None and school.server_seq > cursor:
+        rows.append(school)
+    for model in PULLED_MODELS:
+        rows.extend(db.scalars(
+            select(model)
+            .where(model.school_id == school_id, model.server_seq > cursor)  # type: ignore[attr-defined]
+            .order_by(model.server_seq)  # type: ignore[attr-defined]
+            .limit(limit + 1)
+        ))
+    rows.sort(key=lambda row: row.server_seq)
+    page = rows[:limit]
+    return PullPage(changes=[change_json(row) for row in page],
+                    cursor=page[-1].server_seq if page else cursor, has_more=len(rows) > limit)
+
+
+# -- push ------------------------------------------------------------------------------------
+
+_MANAGERS = frozenset({AccountRole.ADMIN, AccountRole.DISPATCHER})
+_LIVE = (FlightStatus.SCHEDULED, FlightStatus.AT_RISK)
+_STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
+
+
+def _status_of(exc: ServiceError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in _STATUS:
+            return _STATUS[kind]
+    return 400
+
+
+def _error(exc: ServiceError) -> MutationError:
+    return MutationError(status_code=_status_of(exc), detail=exc.message, rule=exc.rule,
+                         field=exc.field, conflict=exc.conflict)
+
+
+def _require_manager(actor: Account) -> None:
+    """What REST's ``SchoolManager`` dependency enforces on these endpoints, with its words."""
+    if AccountRole(actor.role) not in _MANAGERS:
+        raise Forbidden(f"Only a admin or dispatcher may do this; you are signed in as "
+                        f"{AccountRole(actor.role).value}", rule="ROLE_NOT_ALLOWED")
+
+
+class _Stale(Exception):
+    def __init__(self, row: Any) -> None:
+        self.row = row
+
+
+def _get(db: Session, table: str, school_id: uuid.UUID, row_id: uuid.UUID) -> Any:
+    if table == "flights":
+        return flights_service.get(db=db, school_id=school_id, flight_id=row_id)
+    if table == "students":
+        return people_service.get_student(db=db, school_id=school_id, student_id=row_id)
+    if table == "instructors":
+        return people_service.get_instructor(db=db, school_id=school_id, instructor_id=row_id)
+    return aircraft_service.get(db=db, school_id=school_id, aircraft_id=row_id)
+
+
+def _insert(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation,
+            data: dict[str, Any], now: datetime) -> Any:
+    data = data | {"id": mutation.row_id}
+    if mutation.table == "flights":
+        return flights_service.create(db=db, actor=actor, school_id=school_id,
+                                      data=FlightCreate.model_validate(data), now=now)
+    _require_manager(actor)
+    if mutation.table == "students":
+        return people_service.create_student(db=db, school_id=school_id,
+                                             data=StudentCreate.model_validate(data), actor=actor)
+    if mutation.table == "instructors":
+        return people_service.create_instructor(
+            db=db, school_id=school_id, data=InstructorCreate.model_validate(data), actor=actor)
+    return aircraft_service.create(db=db, school_id=school_id,
+                                   data=AircraftCreate.model_validate(data), actor=actor)
+
+
+def _update(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation,
+            data: dict[str, Any], now: datetime) -> Any:
+    data = data | {"version": mutation.base_version}
+    row_id = mutation.row_id
+    if mutation.table == "flights":
+        return flights_service.update(db=db, actor=actor, school_id=school_id, flight_id=row_id,
+                                      data=FlightUpdate.model_validate(data), now=now)
+    if mutation.table == "instructors":  # the service lets instructors change their availability
+        return people_service.update_instructor(
+            db=db, school_id=school_id, instructor_id=row_id,
+            data=InstructorUpdate.model_validate(data), actor=actor)
+    _require_manager(actor)
+    if mutation.table == "students":
+        return people_service.update_student(db=db, school_id=school_id, student_id=row_id,
+                                             data=StudentUpdate.model_validate(data), actor=actor)
+    return aircraft_service.update(db=db, school_id=school_id, aircraft_id=row_id,
+                                   data=AircraftUpdate.model_validate(data), actor=actor)
+
+
+def _delete(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation, row: Any,
+            data: dict[str, Any], now: datetime) -> Any:
+    if mutation.table == "flights":  # a lesson is cancelled, never removed
+        reason = str(data.get("reason") or "deleted on the desktop")
+        return flights_service.cancel(db=db, actor=actor, school_id=school_id,
+                                      flight_id=mutation.row_id,
+                                      data=FlightCancel(reason=reason), now=now)
+    _require_manager(actor)
+    column = {"students": Flight.student_id, "instructors": Flight.instructor_id,
+              "aircraft": Flight.aircraft_id}[mutation.table]
+    booked = db.scalars(
+        select(Flight).where(Flight.school_id == school_id, column == row.id,
+                             Flight.status.in_(_LIVE), Flight.deleted_at.is_(None),
+                             Flight.end_at > now)
+        .order_by(Flight.start_at).limit(1)
+    ).first()
+    if booked is not None:
+        raise Conflict(
+            f"this {mutation.table.rstrip('s')} still has a lesson from "
+            f"{_json_value(booked.start_at)} (lesson {booked.id}): cancel or move it first",
+            rule="STILL_BOOKED", conflict={"id": str(booked.id),
+                                           "start_at": _json_value(booked.start_at),
+                                           "end_at": _json_value(booked.end_at),
+                                           "status": FlightStatus(booked.status).value},
+        )
+    before = scoped.snapshot(row)
+    row.tombstone(now)
+    scoped.audit(db, actor=actor, action="delete", row=row, before=before)
+    return row
+
+
+def _apply(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation,
+           now: datetime) -> Any:
+    data = {key: value for key, value in mutation.data.items() if key not in ("id", "version")}
+    if mutation.op == "insert":
+        row = _insert(db, actor, school_id, mutation, data, now)
+    else:
+        current = _get(db, mutation.table, school_id, mutation.row_id)
+        if mutation.base_version is not None and mutation.base_version != current.version:
+            raise _Stale(current)
+        if mutation.op == "update":
+            row = _update(db, actor, school_id, mutation, data, now)
+        else:
+            row = _delete(db, actor, school_id, mutation, current, data, now)
+    db.flush()  # takes the server_seq and the new version, and surfaces constraint failures
+    return row
+
+
+def _stale_result(mutation: Mutation, row: Any) -> MutationResult:
+    return MutationResult(
+        mutation_id=mutation.mutation_id, status="conflict", row=row_json(row),
+        error=MutationError(
+            status_code=409, rule="STALE_VERSION", field="version",
+            detail=(f"this row was changed by someone else (you edited version "
+                    f"{mutation.base_version}, it is now at version {row.version}): review the "
+                    "current values and try again"),
+        ),
+    )
+
+
+def _invalid(mutation: Mutation, exc: ValidationError) -> MutationResult:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    detail = "; ".join(
+        f"{'.'.join(str(part) for part in error.get('loc', ())) or 'data'}: {error['msg']}"
+        for error in exc.errors()
+    )
+    return MutationResult(mutation_id=mutation.mutation_id, status="rejected",
+                          error=MutationError(status_code=422, detail=detail,
+                                              rule="INVALID_INPUT", field=field))
+
+
+def _stored(db: Session, mutation_id: uuid.UUID) -> SyncMutation | None:
+    return db.scalars(
+        select(SyncMutation).where(SyncMutation.mutation_id == mutation_id)
+    ).one_or_none()
+
+
+def _replay(stored: SyncMutation, school_id: uuid.UUID, mutation: Mutation) -> MutationResult:
+    if stored.school_id != school_id:
+        return MutationResult(mutation_id=mutation.mutation_id, status="rejected", error=MutationError(
+            status_code=409, rule="MUTATION_ID_TAKEN", field="mutation_id",
+            detail="this mutation id is already used: generate a new one (uuid4) per edit"))
+    return MutationResult.model_validate(stored.result)
+
+
+def _record(db: Session, *, school_id: uuid.UUID, client_id: uuid.UUID, account_id: uuid.UUID,
+            result: MutationResult) -> None:
+    db.add(SyncMutation(school_id=school_id, client_id=client_id, mutation_id=result.mutation_id,
+                        account_id=account_id, result=result.model_dump(mode="json")))
+    db.flush()
+
+
+def push(*, db: Session, actor: Account, request: PushRequest, now: datetime) -> list[MutationResult]:
+    """Apply the mutations in order; one answer each (see the module docstring)."""
+    school_id, account_id = actor.school_id, actor.id
+    if any(mutation.table == "flights" for mutation in request.mutations):
+        # The lock REST's bookings take (``flights.service._lock_bookings``), taken first, before
+        # any flush takes the server_seq counter: the same order as REST, so a push and a REST
+        # booking wait for each other instead of deadlocking (school row, then counter row).
+        db.execute(select(School.id).where(School.id == school_id).with_for_update())
+    results = []
+    for mutation in request.mutations:
+        results.append(_push_one(db, actor, school_id, account_id, request.client_id, mutation, now))
+    return results
+
+
+def _push_one(db: Session, actor: Account, school_id: uuid.UUID, account_id: uuid.UUID,
+              client_id: uuid.UUID, mutation: Mutation, now: datetime) -> MutationResult:
+    stored = _stored(db, mutation.mutation_id)
+    if stored is not None:
+        return _replay(stored, school_id, mutation)
+    record: Callable[[MutationResult], None] = lambda result: _record(  # noqa: E731
+        db, school_id=school_id, client_id=client_id, account_id=account_id, result=result)
+
+    result: MutationResult | None = None
+    try:
+        with db.begin_nested():
+            row = _apply(db, actor, school_id, mutation, now)
+            result = MutationResult(mutation_id=mutation.mutation_id, status="applied",
+                                    row=row_json(row))
+            record(result)
+        return result
+    except _Stale as stale:
+        result = _stale_result(mutation, stale.row)
+    except ServiceError as exc:
+        if exc.rule == "STALE_VERSION":
+            result = _current_or_error(db, school_id, mutation, exc)
+        else:
+            result = MutationResult(mutation_id=mutation.mutation_id, status="rejected",
+                                    error=_error(exc))
+    except ValidationError as exc:
+        result = _invalid(mutation, exc)
+    except StaleDataError:
+        # Another transaction changed the row between our read and our UPDATE.
+        result = _current_or_error(db, school_id, mutation, Conflict(
+            "someone else changed this row at the same moment", rule="STALE_VERSION"))
+    except IntegrityError:
+        # Either the same mutation arriving twice at once (its record lost the race: answer
+        # what the winner stored), or a concurrent change to the same data.
+        stored = _stored(db, mutation.mutation_id)
+        if stored is not None:
+            return _replay(stored, school_id, mutation)
+        result = MutationResult(mutation_id=mutation.mutation_id, status="rejected", error=MutationError(
+            status_code=409, rule="CONCURRENT_CHANGE",
+            detail="this clashes with a change someone made at the same moment: reload and try again"))
+    # Nothing was changed; remember the answer so a retry gets the same one.
+    try:
+        with db.begin_nested():
+            record(result)
+    except IntegrityError:
+        stored = _stored(db, mutation.mutation_id)
+        if stored is not None:
+            return _replay(stored, school_id, mutation)
+        raise
+    return result
+
+
+def _current_or_error(db: Session, school_id: uuid.UUID, mutation: Mutation,
+                      exc: ServiceError) -> MutationResult:
+    try:
+        current = _get(db, mutation.table, school_id, mutation.row_id)
+    except ServiceError as missing:
+        return MutationResult(mutation_id=mutation.mutation_id, status="rejected",
+                              error=_error(missing))
+    result = _stale_result(mutation, current)
+    result.error = _error(exc) if exc.message else result.error
+    return result
