@@ -6,15 +6,16 @@ there (and its import above it).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from sync.aircraft.router import router as aircraft_router
@@ -28,6 +29,9 @@ from sync.flights.router import router as flights_router
 from sync.metrics.router import router as metrics_router
 from sync.people.router import instructors_router, students_router
 from sync.replication.router import router as replication_router
+from sync.reschedule.router import router as reschedule_router
+from sync.reschedule.router import student_pages_router
+from sync.sweep import scheduler as sweep_scheduler
 from sync.weather.router import router as weather_router
 
 # (router, prefix, tags) — the one list of everything the API serves.
@@ -40,6 +44,8 @@ ROUTERS: list[tuple[APIRouter, str, list[str]]] = [
     (weather_router, "/weather", ["weather"]),
     (replication_router, "/sync", ["sync"]),
     (metrics_router, "/metrics", ["metrics"]),
+    (reschedule_router, "/reschedule", ["reschedule"]),
+    (student_pages_router, "/r", ["student pages"]),
 ]
 
 ERROR_STATUS: dict[type[ServiceError], int] = {
@@ -51,7 +57,8 @@ ERROR_STATUS: dict[type[ServiceError], int] = {
 
 
 class ErrorBody(BaseModel):
-    """What every refused request answers (FastAPI's own request validation aside)."""
+    """What every refused request answers: a broken rule, a malformed request (FastAPI's request
+    validation, an unreadable body), a missing sign-in. ``rule`` and ``field`` when known."""
 
     detail: str
     rule: str | None = None
@@ -64,6 +71,30 @@ class Health(BaseModel):
     database: str
     schema_revision: str | None
     schema_current: bool
+
+
+# Declared on every router's operations, so the OpenAPI schema says what a refusal looks like.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {"model": ErrorBody, "description": "the body could not be read"},
+    status.HTTP_401_UNAUTHORIZED: {"model": ErrorBody, "description": "not signed in, or the token expired"},
+    status.HTTP_403_FORBIDDEN: {"model": ErrorBody, "description": "the caller may not do this"},
+    status.HTTP_404_NOT_FOUND: {"model": ErrorBody, "description": "no such row in the caller's school"},
+    status.HTTP_409_CONFLICT: {"model": ErrorBody, "description": "clashes with existing data"},
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {"model": ErrorBody, "description": "invalid input"},
+}
+
+
+def request_validation_body(errors: Sequence[Any]) -> ErrorBody:
+    """FastAPI's list of validation errors as the one error body: every problem in ``detail``,
+    the first one's field (``availability.0.weekday``, without ``body``/``query``) in ``field``."""
+    problems = []
+    for error in errors:
+        where = [str(part) for part in error.get("loc", ())]
+        problems.append((".".join(where[1:]) or ".".join(where) or "request", str(error.get("msg", ""))))
+    if not problems:
+        return ErrorBody(detail="the request is invalid", rule="INVALID_REQUEST")
+    return ErrorBody(detail="; ".join(f"{field}: {message}" for field, message in problems),
+                     rule="INVALID_REQUEST", field=problems[0][0])
 
 
 def error_status(exc: ServiceError) -> int:
@@ -87,18 +118,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Refuse to serve a database that is behind (or ahead): DatabaseBehind says to run
         # `fsp-sync db upgrade`. `fsp-sync serve` checks first, to say so without a traceback.
         migrations.ensure_current(engine)
+        sweeps = sweep_scheduler.start_for(settings, app.state.sessionmaker)  # None when turned off
         try:
             yield
         finally:
+            if sweeps is not None:
+                sweeps.stop()
             engine.dispose()
 
     app = FastAPI(
         title="Flight Schedule Pro Dispatcher — sync service",
         version="0.1.0",
         lifespan=lifespan,
-        responses={
-            403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 409: {"model": ErrorBody},
-        },
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -106,11 +137,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_rate_limiter = LoginRateLimiter()
 
     for router, prefix, tags in ROUTERS:
-        app.include_router(router, prefix=prefix, tags=list(tags))
+        app.include_router(router, prefix=prefix, tags=list(tags), responses=REFUSALS)
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return service_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(request_validation_body(exc.errors()).model_dump(mode="json"),
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # SQLSTATE class 22, "data exception": a value the database cannot hold, such as a NUL
+        # character in text on PostgreSQL. The request's value is at fault, not the service.
+        return service_error_response(InvalidInput(
+            "a value in the request cannot be stored (for example a NUL character in text): "
+            "remove it and try again",
+            rule="UNSTORABLE_VALUE",
+        ))
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -29,6 +29,12 @@ def default_database_url() -> str:
     return f"sqlite:///{folder / 'fsp.sqlite3'}"
 
 
+def default_mail_url() -> str:
+    """A folder of .eml files in the user's data folder: mail that is kept, never sent."""
+    folder = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return f"file:{folder / 'mail'}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="FSP_",
@@ -49,6 +55,17 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY))
     access_token_minutes: int = Field(default=15, gt=0)
     refresh_token_days: int = Field(default=30, gt=0)
+    # The in-process sweep of `fsp-sync serve` (FSP_SWEEP_INTERVAL_SECONDS); 0 turns it off.
+    sweep_interval_seconds: int = Field(default=3600, ge=0)
+    # Where students' links point: the address this service is reached at from a mail client.
+    public_url: str = Field(default="http://127.0.0.1:8000")
+    # Where mail goes: ``file:/folder`` (one .eml per mail), ``smtp://user:pass@host:port`` or
+    # ``ses`` (Amazon SES v2 in ``ses_region``). See sync.notify.backends.
+    mail_url: str = Field(
+        default_factory=default_mail_url, validation_alias=AliasChoices("FSP_MAIL", "FSP_MAIL_URL")
+    )
+    mail_from: str = Field(default="Flight Schedule Pro Dispatcher <dispatch@localhost>")
+    ses_region: str = Field(default="us-east-1")
 
     @field_validator("database_url")
     @classmethod

@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sync.auth import tokens
 from sync.auth.models import Account, AccountRole
 from sync.config import Settings
+
+# Both databases store 64-bit signed integers: a larger offset or cursor would fail in the driver
+# (a 500) instead of being refused as invalid input (a 422).
+DATABASE_INT_MAX = 2**63 - 1
+Offset = Annotated[int, Query(ge=0, le=DATABASE_INT_MAX, description="rows to skip")]
 
 STUDENTS_REFUSED = "students act through their signed links, not the desktop API"
 

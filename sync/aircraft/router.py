@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, status
 
 from sync.aircraft import service as aircraft_service
 from sync.aircraft.schemas import AircraftCreate, AircraftPage, AircraftRead, AircraftUpdate
-from sync.deps import CurrentUser, DbSession, SchoolManager
+from sync.deps import CurrentUser, DbSession, Offset, SchoolManager
 
 router = APIRouter()
 
 
 @router.get("", response_model=AircraftPage)
-def list_aircraft(db: DbSession, user: CurrentUser, offset: Annotated[int, Query(ge=0)] = 0,
+def list_aircraft(db: DbSession, user: CurrentUser, offset: Offset = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
                   in_service: bool | None = None) -> Any:
     items, total = aircraft_service.list(db=db, school_id=user.school_id, offset=offset,

@@ -110,13 +110,20 @@ def ensure_current(engine: Engine) -> None:
     raise DatabaseBehind(current, needed)
 
 
-def create_revision(message: str) -> Path:
+def create_revision(message: str, *, versions_folder: Path | None = None) -> Path:
     """Autogenerate a revision from the models (for developers: ``fsp-sync db revision``).
 
     Compares the models with a scratch SQLite database at the current head, so no server is
     needed; the result still has to be read, and run on PostgreSQL by the schema tests.
+
+    ``versions_folder``: read the history from, and write the new file into, this folder instead
+    of the package's ``sync/migrations/versions`` — tests pass a copy, so that a test can never
+    add a file to the source tree.
     """
     config = alembic_config()
+    if versions_folder is not None:
+        config.set_main_option("path_separator", "os")
+        config.set_main_option("version_locations", str(versions_folder))
     script_directory = ScriptDirectory.from_config(config)
     numbers = [int(rev) for rev in (s.revision for s in script_directory.walk_revisions())
                if re.fullmatch(r"\d{4}", rev)]
@@ -126,7 +133,8 @@ def create_revision(message: str) -> Path:
         upgrade(scratch_url)
         config.attributes["database_url"] = scratch_url
         config.attributes["autogenerate"] = True
-        script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id)
+        script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id,
+                                  version_path=str(versions_folder) if versions_folder else None)
     if script is None or isinstance(script, list):
         raise DatabaseSchemaError("the models match the migrations: there is nothing to generate")
     return Path(script.path)

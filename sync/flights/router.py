@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
-from sync.deps import CurrentUser, DbSession
+from sync.deps import CurrentUser, DbSession, Offset
 from sync.flights import service as flights_service
 from sync.flights.models import FlightStatus
-from sync.flights.schemas import FlightCancel, FlightCreate, FlightRead, FlightsPage, FlightUpdate
+from sync.flights.schemas import (
+    FlightCancel, FlightCreate, FlightRead, FlightsPage, FlightUpdate, UTCDateTime,
+)
 
 router = APIRouter()
 
@@ -27,10 +28,10 @@ def _now() -> datetime:
 def list_flights(
     db: DbSession,
     user: CurrentUser,
-    start: Annotated[AwareDatetime | None, Query(alias="from", description="lessons ending after this")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to", description="lessons starting before this")] = None,
+    start: Annotated[UTCDateTime | None, Query(alias="from", description="lessons ending after this")] = None,
+    end: Annotated[UTCDateTime | None, Query(alias="to", description="lessons starting before this")] = None,
     flight_status: Annotated[FlightStatus | None, Query(alias="status")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> Any:
     filters = {"start": start, "end": end, "status": flight_status}

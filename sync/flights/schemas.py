@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AliasChoices,
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -28,8 +29,19 @@ def _utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _representable_in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+01:00 is valid ISO 8601 but lies before year 1 in UTC: refuse it here
+    # rather than fail (a 500) where the service converts it.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time lies outside years 1 to 9999 once converted to UTC") from None
+    return value
+
+
 # Serialized as UTC whatever offset it was given in.
-UTCDateTime = Annotated[AwareDatetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
+UTCDateTime = Annotated[AwareDatetime, AfterValidator(_representable_in_utc),
+                        PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 AirportCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
                                                min_length=3, max_length=4)]
 Notes = Annotated[str, StringConstraints(max_length=4000)]

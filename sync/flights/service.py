@@ -374,4 +374,8 @@ def _aware(moment: datetime, field: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"{field} needs a time zone (e.g. 2026-11-25T15:00:00Z)", field=field,
                            rule="NAIVE_TIME")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(f"{field} lies outside years 1 to 9999 once converted to UTC",
+                           field=field, rule="TIME_OUT_OF_RANGE") from None

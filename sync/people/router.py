@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from sync.deps import CurrentUser, DbSession, SchoolManager
+from sync.deps import CurrentUser, DbSession, Offset, SchoolManager
 from sync.people import service as people_service
 from sync.people.schemas import (
     InstructorCreate, InstructorRead, InstructorsPage, InstructorUpdate, StudentCreate,
@@ -19,7 +19,6 @@ from sync.weather.minimums import TrainingLevel
 students_router = APIRouter()
 instructors_router = APIRouter()
 
-Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 

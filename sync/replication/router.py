@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from sync.deps import CurrentUser, DbSession
+from sync.deps import DATABASE_INT_MAX, CurrentUser, DbSession
 from sync.replication import service as replication_service
 from sync.replication.schemas import (
     DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PullPage, PushRequest, PushResponse,
@@ -22,7 +22,8 @@ router = APIRouter()
 def pull(
     request: Request,
     user: CurrentUser,
-    cursor: Annotated[int, Query(ge=0, description="the last server_seq already applied; 0 at first")] = 0,
+    cursor: Annotated[int, Query(ge=0, le=DATABASE_INT_MAX,
+                                 description="the last server_seq already applied; 0 at first")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> Any:
     school_id = user.school_id

@@ -68,21 +68,25 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def row_json(row: Any) -> dict[str, Any]:
+def row_json(row: Any, model: type | None = None) -> dict[str, Any]:
     """The row as the API shows it: its domain ``…Read`` schema where there is one, else every
-    column (tables with no REST endpoint of their own: schools, weather checks, reschedules)."""
-    schema = _READ_SCHEMAS.get(type(row))
+    column (tables with no REST endpoint of their own: schools, weather checks, reschedules).
+
+    ``row``: an ORM object, or a Core row of ``model``'s table (its columns as attributes)."""
+    model = model or type(row)
+    schema = _READ_SCHEMAS.get(model)
     if schema is not None:
-        return schema.model_validate(row).model_dump(mode="json")
+        return schema.model_validate(row, from_attributes=True).model_dump(mode="json")
     return {attribute.key: _json_value(getattr(row, attribute.key))
-            for attribute in inspect(row).mapper.column_attrs}
+            for attribute in inspect(model).column_attrs}
 
 
-def change_json(row: Any) -> Change:
+def change_json(row: Any, model: type | None = None) -> Change:
+    model = model or type(row)
     deleted = row.deleted_at is not None
     data = ({key: _json_value(getattr(row, key)) for key in _TOMBSTONE_COLUMNS if hasattr(row, key)}
-            if deleted else row_json(row))
-    return Change(table=row.__tablename__, id=row.id, version=row.version,
+            if deleted else row_json(row, model))
+    return Change(table=model.__tablename__, id=row.id, version=row.version,
                   server_seq=row.server_seq, deleted=deleted, data=data)
 
 
@@ -109,22 +113,27 @@ def pull(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> PullP
 
     One indexed range query per table, (school_id, server_seq), each asking for ``limit + 1``
     rows; the smallest ``limit`` of their union are the page, and one more says there is more.
+
+    Rows are read as plain Core rows, not ORM objects: a new desktop pulls tens of thousands,
+    and building and tracking an ORM instance for each was about a fifth of the pull's CPU time
+    (docs/benchmarks.md, "Replication").
     """
-    rows: list[Any] = []
+    rows: list[tuple[type, Any]] = []
     school = db.get(School, school_id)
     if school is not None and school.server_seq > cursor:
-        rows.append(school)
+        rows.append((School, school))
     for model in PULLED_MODELS:
-        rows.extend(db.scalars(
-            select(model)
-            .where(model.school_id == school_id, model.server_seq > cursor)  # type: ignore[attr-defined]
-            .order_by(model.server_seq)  # type: ignore[attr-defined]
+        table = model.__table__  # type: ignore[attr-defined]
+        rows.extend((model, row) for row in db.execute(
+            select(table)
+            .where(table.c.school_id == school_id, table.c.server_seq > cursor)
+            .order_by(table.c.server_seq)
             .limit(limit + 1)
         ))
-    rows.sort(key=lambda row: row.server_seq)
+    rows.sort(key=lambda pair: pair[1].server_seq)
     page = rows[:limit]
-    return PullPage(changes=[change_json(row) for row in page],
-                    cursor=page[-1].server_seq if page else cursor, has_more=len(rows) > limit)
+    return PullPage(changes=[change_json(row, model) for model, row in page],
+                    cursor=page[-1][1].server_seq if page else cursor, has_more=len(rows) > limit)
 
 
 # -- push ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,20 +87,35 @@ def load_lesson(*, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID) -> L
     school = _required(db, School, school_id, "school")
     student = _required(db, Student, flight.student_id, "student")
     aircraft = _required(db, Aircraft, flight.aircraft_id, "aircraft")
+    return lesson_to_check(flight=flight, school=school, student=student, aircraft=aircraft)
+
+
+def lesson_to_check(
+    *, flight: Flight, school: School, student: Student, aircraft: Aircraft,
+    limits: PilotLimits | None = None,
+) -> LessonToCheck:
+    """The judgement's inputs from rows already read (the sweep reads them in bulk and passes
+    ``limits`` it has worked out for the same student, aircraft and school before)."""
     return LessonToCheck(
-        school_id=school_id,
+        school_id=flight.school_id,
         flight_id=flight.id,
         start=flight.start_at,
         end=flight.end_at,
         places=lesson_places(flight),
-        limits=pilot_limits(school=school, student=student, aircraft=aircraft),
+        limits=limits or pilot_limits(school=school, student=student, aircraft=aircraft),
         training_level=TrainingLevel(student.training_level),
     )
 
 
 def judge_lesson(lesson: LessonToCheck, *, source: WeatherSource, now: datetime) -> WeatherCheck:
     """Fetch the weather for every place at once and judge; the check is not yet in a session."""
-    weather = gather_weather(source, lesson.places, now=now)
+    return judge_with_weather(lesson, gather_weather(source, lesson.places, now=now), now=now)
+
+
+def judge_with_weather(
+    lesson: LessonToCheck, weather: Mapping[str, StationWeather], *, now: datetime
+) -> WeatherCheck:
+    """Judge with weather already gathered (the sweep gathers it once for every lesson)."""
     assessment = assess_lesson(lesson.places, weather, limits=lesson.limits, start=lesson.start,
                                end=lesson.end, now=now)
     limits = lesson.limits
@@ -173,7 +189,7 @@ def _reasons(assessment: LessonAssessment) -> list[dict[str, Any]]:
     return [{key: value for key, value in reason.items() if key != "severity"} for reason in found]
 
 
-def _reports(places: list[str], weather: dict[str, StationWeather]) -> list[dict[str, Any]]:
+def _reports(places: list[str], weather: Mapping[str, StationWeather]) -> list[dict[str, Any]]:
     reports = []
     for code in places:
         station = weather.get(code)

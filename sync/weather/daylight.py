@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from astral import Observer
 from astral.sun import elevation
@@ -12,6 +13,8 @@ CIVIL_TWILIGHT_DEPRESSION_DEG = 6.0
 SAMPLE_STEP = timedelta(minutes=10)
 
 
+# A sweep asks about the same stations at the same sampled moments for many lessons.
+@lru_cache(maxsize=65_536)
 def is_daylight(latitude: float, longitude: float, at: datetime) -> bool:
     """Between civil dawn and civil dusk: the sun less than 6° below the horizon."""
     observer = Observer(latitude=latitude, longitude=longitude)

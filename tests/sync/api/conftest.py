@@ -100,7 +100,8 @@ def _free_port() -> int:
 def api_server(database_factory: DatabaseFactory) -> Iterator[ApiServer]:
     database_url = database_factory.create()
     migrations.upgrade(database_url)
-    settings = Settings.explicit(database_url=database_url)
+    # No in-process hourly sweep: tests decide when lessons are judged (and no thread outlives them).
+    settings = Settings.explicit(database_url=database_url, sweep_interval_seconds=0)
     app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

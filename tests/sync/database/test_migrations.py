@@ -3,11 +3,15 @@ refuses a database whose schema is not the one it was built for."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+import sync.migrations
 from sync.database import migrations
 from sync.database.models import metadata
 from sync.database.session import create_engine_for
@@ -85,6 +89,13 @@ def test_ensure_current_refuses_a_database_from_a_newer_version(empty_database_u
         migrations.ensure_current(empty_engine)
 
 
-def test_revision_generation_writes_nothing_when_models_and_history_agree():
+def test_revision_generation_writes_nothing_when_models_and_history_agree(tmp_path):
+    # A copy of the history: were the models ahead of it, the new file lands here, not in sync/.
+    versions = tmp_path / "versions"
+    shutil.copytree(Path(sync.migrations.__file__).parent / "versions", versions,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = sorted(path.name for path in versions.iterdir())
+
     with pytest.raises(migrations.DatabaseSchemaError, match="nothing to generate"):
-        migrations.create_revision("no changes")
+        migrations.create_revision("no changes", versions_folder=versions)
+    assert sorted(path.name for path in versions.iterdir()) == before

@@ -1,0 +1,498 @@
+"""The desktop's HTTP client for the sync service: the only code in app/ that speaks HTTP.
+
+``ApiClient`` signs in, keeps the access token fresh (a 401 is answered by one refresh with the
+rotating refresh token, whose successor is stored at once), and maps every failure into one
+hierarchy with messages a person can read::
+
+    ApiError                 anything that went wrong talking to the service
+    ├── Offline              no answer: connection refused, DNS, timeouts, dropped connections
+    ├── Unauthorized         not signed in, or the sign-in expired / was revoked: sign in again
+    ├── Refused              a 4xx with the service's error body (detail, rule, field, conflict)
+    └── ServerError          a 5xx: the service failed; retrying later may help
+
+Every method blocks on the network: call them off the GUI thread (``sync_loop`` does).
+Methods return the service's JSON as plain dicts, except sign-in (``Session``) and the sync
+protocol (``PullPage``, ``PushResult``), which the sync engine reads field by field.
+
+Thread safety: one client may be shared by several worker threads; refreshing is serialized so
+two threads that both see a 401 rotate the refresh token once (a second rotation of the same token
+would look like theft to the service and revoke the whole sign-in).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+import httpx
+
+__all__ = [
+    "Account", "ApiClient", "ApiError", "Change", "MutationOutcome", "Offline", "PullPage",
+    "Refused", "ServerError", "Session", "TokenStore", "Tokens", "Unauthorized",
+]
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+class ApiError(Exception):
+    """Talking to the service failed; ``str(error)`` is a sentence for the person at the desk."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Offline(ApiError):
+    """The service did not answer (refused, unreachable, timed out). Nothing was lost: retry later."""
+
+
+class Unauthorized(ApiError):
+    """Not signed in, or the sign-in expired or was revoked: the person must sign in again."""
+
+
+class Refused(ApiError):
+    """The service refused the request (4xx) and said why.
+
+    ``rule`` is a stable code to switch on (``STUDENT_DOUBLE_BOOKED``), ``field`` the input at
+    fault, ``conflict`` the existing data it clashes with (JSON), ``retry_after`` seconds for 429.
+    """
+
+    def __init__(self, status: int, detail: str, *, rule: str | None = None,
+                 field: str | None = None, conflict: dict[str, Any] | None = None,
+                 retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.rule = rule
+        self.field = field
+        self.conflict = conflict
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """The service failed (5xx); the request may or may not have been applied."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    email: str
+    role: str  # admin | dispatcher | instructor | student
+    school_id: str
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int  # seconds until the access token expires
+
+
+@dataclass(frozen=True)
+class Session:
+    account: Account
+    tokens: Tokens = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One pulled row as it stands now; ``deleted``: a tombstone (remove the row)."""
+
+    table: str
+    id: str
+    version: int
+    server_seq: int
+    deleted: bool
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PullPage:
+    changes: list[Change]
+    cursor: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class MutationOutcome:
+    """The service's answer to one pushed mutation.
+
+    ``applied``: ``row`` is the row after the change. ``conflict``: the edit was made on a stale
+    version; ``row`` is the server's current row. ``rejected``: ``error`` says why (``detail``,
+    ``rule``, ``field``, ``conflict``, ``status_code``); nothing changed.
+    """
+
+    mutation_id: str
+    status: Literal["applied", "conflict", "rejected"]
+    row: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+
+class TokenStore(Protocol):
+    """Where the refresh token lives between runs (``credentials.KeyringTokenStore``)."""
+
+    def load(self, server_url: str, email: str) -> str | None: ...
+    def save(self, server_url: str, email: str, refresh_token: str) -> None: ...
+    def delete(self, server_url: str, email: str) -> None: ...
+
+
+# -- the client --------------------------------------------------------------------------------
+
+_AUTH_PATHS = ("/auth/login", "/auth/refresh")
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("give times with a time zone (UTC is safest): a naive time is ambiguous")
+    return moment.isoformat()
+
+
+class ApiClient:
+    """A signed-in conversation with one sync service (see the module docstring).
+
+    ``http_client``: an ``httpx.Client`` to use (tests, proxies); its base URL is set to
+    ``base_url``. The client owns it either way: ``close()`` closes it.
+    ``token_store``: keeps the refresh token (``credentials.KeyringTokenStore``); None keeps it in
+    memory only ("remember me" off).
+    """
+
+    def __init__(self, *, base_url: str, http_client: httpx.Client | None = None,
+                 token_store: TokenStore | None = None, timeout: float = 10) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = http_client or httpx.Client(timeout=timeout)
+        self._http.base_url = httpx.URL(self.base_url)
+        self._timeout = timeout
+        self._token_store = token_store
+        self._lock = threading.Lock()
+        self._session: Session | None = None
+
+    # -- signing in ------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        """The current sign-in, or None."""
+        return self._session
+
+    @property
+    def account(self) -> Account | None:
+        return self._session.account if self._session else None
+
+    def login(self, email: str, password: str) -> Session:
+        """Sign in; the refresh token goes to the token store. Raises ``Unauthorized`` for a wrong
+        e-mail or password, ``Refused`` (429) after too many failures, ``Offline``."""
+        body = self._send("POST", "/auth/login", json={"email": email, "password": password},
+                          authenticated=False)
+        return self._signed_in(body)
+
+    def resume(self, email: str) -> Session:
+        """Sign in silently with the refresh token stored for this server and e-mail.
+
+        Raises ``Unauthorized`` when there is none or it is no longer valid (the stored one is
+        then forgotten), ``Offline`` when the service cannot be reached (the token is kept)."""
+        stored = self._token_store.load(self.base_url, email) if self._token_store else None
+        if not stored:
+            raise Unauthorized(f"No saved sign-in for {email} on {self.base_url}: sign in")
+        try:
+            body = self._send("POST", "/auth/refresh", json={"refresh_token": stored},
+                              authenticated=False)
+        except Unauthorized:
+            self._forget(email)
+            raise
+        return self._signed_in(body)
+
+    def adopt(self, session: Session) -> None:
+        """Use a sign-in obtained elsewhere (the embedded launcher's, or one restored by the app);
+        its refresh token goes to the token store like a login's."""
+        with self._lock:
+            self._session = session
+        if self._token_store is not None:
+            self._token_store.save(self.base_url, session.account.email, session.tokens.refresh_token)
+
+    def logout(self) -> None:
+        """Forget the sign-in here and in the token store (the service's token simply expires)."""
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            self._forget(session.account.email)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the REST API ----------------------------------------------------------------------
+
+    def list_students(self, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+        """A page: ``{items, total, offset, limit}``."""
+        return self._get("/students", params={"offset": offset, "limit": limit})
+
+    def get_student(self, student_id: str | uuid.UUID) -> dict[str, Any]:
+        return self._get(f"/students/{student_id}")
+
+    def create_student(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("POST", "/students", json=dict(data))
+
+    def update_student(self, student_id: str | uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
+        """PATCH: only the fields given; include ``version`` to refuse a stale edit."""
+        return self._send("PATCH", f"/students/{student_id}", json=dict(data))
+
+    def list_instructors(self, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+        return self._get("/instructors", params={"offset": offset, "limit": limit})
+
+    def get_instructor(self, instructor_id: str | uuid.UUID) -> dict[str, Any]:
+        return self._get(f"/instructors/{instructor_id}")
+
+    def create_instructor(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("POST", "/instructors", json=dict(data))
+
+    def update_instructor(self, instructor_id: str | uuid.UUID,
+                          data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("PATCH", f"/instructors/{instructor_id}", json=dict(data))
+
+    def list_aircraft(self, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+        return self._get("/aircraft", params={"offset": offset, "limit": limit})
+
+    def get_aircraft(self, aircraft_id: str | uuid.UUID) -> dict[str, Any]:
+        return self._get(f"/aircraft/{aircraft_id}")
+
+    def create_aircraft(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("POST", "/aircraft", json=dict(data))
+
+    def update_aircraft(self, aircraft_id: str | uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("PATCH", f"/aircraft/{aircraft_id}", json=dict(data))
+
+    def list_flights(self, *, start: datetime | None = None, end: datetime | None = None,
+                     status: str | None = None, offset: int = 0, limit: int = 1000) -> dict[str, Any]:
+        """Lessons ending after ``start`` and starting before ``end``; a page."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if start is not None:
+            params["from"] = _iso(start)
+        if end is not None:
+            params["to"] = _iso(end)
+        if status is not None:
+            params["status"] = status
+        return self._get("/flights", params=params)
+
+    def get_flight(self, flight_id: str | uuid.UUID) -> dict[str, Any]:
+        return self._get(f"/flights/{flight_id}")
+
+    def create_flight(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Book a lesson; a clash is ``Refused(409, rule=…_DOUBLE_BOOKED, conflict={…})``."""
+        return self._send("POST", "/flights", json=dict(data))
+
+    def update_flight(self, flight_id: str | uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
+        return self._send("PATCH", f"/flights/{flight_id}", json=dict(data))
+
+    def cancel_flight(self, flight_id: str | uuid.UUID, reason: str) -> dict[str, Any]:
+        return self._send("POST", f"/flights/{flight_id}/cancel", json={"reason": reason})
+
+    def check_weather(self, flight_id: str | uuid.UUID) -> dict[str, Any]:
+        """Judge one lesson's weather now; the stored WeatherCheck."""
+        return self._send("POST", "/weather/check", json={"flight_id": str(flight_id)})
+
+    def current_weather(self, stations: Iterable[str]) -> list[dict[str, Any]]:
+        """Latest METAR and TAF periods per station, with flight categories."""
+        return self._get("/weather/current", params={"ids": ",".join(stations)})
+
+    def metrics(self) -> dict[str, Any]:
+        return self._get("/metrics")
+
+    def health(self) -> dict[str, Any]:
+        """The service's health; a 503 (database unreachable) is answered as its body, not raised."""
+        try:
+            response = self._http.get("/health", timeout=self._timeout)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+        if response.status_code == 503:
+            return response.json()
+        return self._decode(response)
+
+    # -- the sync protocol -----------------------------------------------------------------
+
+    def pull(self, *, cursor: int, limit: int = 500) -> PullPage:
+        """Changes of the school after ``cursor`` in server_seq order."""
+        body = self._get("/sync/pull", params={"cursor": cursor, "limit": limit})
+        return PullPage(
+            changes=[Change(table=c["table"], id=str(c["id"]), version=c["version"],
+                            server_seq=c["server_seq"], deleted=c["deleted"], data=c["data"])
+                     for c in body["changes"]],
+            cursor=body["cursor"], has_more=body["has_more"],
+        )
+
+    def push(self, *, client_id: str | uuid.UUID,
+             mutations: Iterable[Mapping[str, Any]]) -> list[MutationOutcome]:
+        """Send mutations ``{mutation_id, table, op, row_id, base_version, data}``; one outcome
+        each, in order. Idempotent by mutation id: a retry gets the stored answer."""
+        payload = {"client_id": str(client_id),
+                   "mutations": [{key: (str(value) if key in ("mutation_id", "row_id") else value)
+                                  for key, value in mutation.items()} for mutation in mutations]}
+        body = self._send("POST", "/sync/push", json=payload)
+        return [MutationOutcome(mutation_id=str(result["mutation_id"]), status=result["status"],
+                                row=result.get("row"), error=result.get("error"))
+                for result in body["results"]]
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _signed_in(self, body: dict[str, Any]) -> Session:
+        account = body["account"]
+        session = Session(
+            account=Account(id=str(account["id"]), email=account["email"], role=account["role"],
+                            school_id=str(account["school_id"])),
+            tokens=Tokens(access_token=body["access_token"], refresh_token=body["refresh_token"],
+                          expires_in=int(body.get("expires_in", 0))),
+        )
+        with self._lock:
+            self._session = session
+        if self._token_store is not None:
+            self._token_store.save(self.base_url, session.account.email, session.tokens.refresh_token)
+        return session
+
+    def _forget(self, email: str) -> None:
+        if self._token_store is not None:
+            self._token_store.delete(self.base_url, email)
+
+    def _refresh(self, stale_access_token: str | None) -> bool:
+        """Rotate the refresh token once; True when there is a (new) access token to retry with."""
+        with self._lock:
+            session = self._session
+            if session is None:
+                return False
+            if session.tokens.access_token != stale_access_token:
+                return True  # another thread refreshed while we waited
+            try:
+                response = self._http.post("/auth/refresh", timeout=self._timeout,
+                                           json={"refresh_token": session.tokens.refresh_token})
+            except httpx.TransportError as exc:
+                raise self._transport_error(exc) from exc
+            if response.status_code == 401:
+                self._session = None
+                email = session.account.email
+            else:
+                body = self._decode(response)
+                account = body["account"]
+                self._session = Session(
+                    account=Account(id=str(account["id"]), email=account["email"],
+                                    role=account["role"], school_id=str(account["school_id"])),
+                    tokens=Tokens(access_token=body["access_token"],
+                                  refresh_token=body["refresh_token"],
+                                  expires_in=int(body.get("expires_in", 0))),
+                )
+                # Stored before anything else can fail: the old token is already spent.
+                if self._token_store is not None:
+                    self._token_store.save(self.base_url, account["email"],
+                                           body["refresh_token"])
+                return True
+        self._forget(email)
+        return False
+
+    def _get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        return self._send("GET", path, params=params)
+
+    def _send(self, method: str, path: str, *, json: Any = None,
+              params: Mapping[str, Any] | None = None, authenticated: bool = True) -> Any:
+        access = None
+        if authenticated:
+            session = self._session
+            if session is None:
+                raise Unauthorized("You are not signed in: sign in first")
+            access = session.tokens.access_token
+        response = self._request(method, path, json=json, params=params, access_token=access)
+        if response.status_code == 401 and authenticated:
+            if not self._refresh(access):
+                raise Unauthorized("Your sign-in has expired or was revoked: sign in again")
+            session = self._session
+            if session is None:
+                raise Unauthorized("Your sign-in has expired or was revoked: sign in again")
+            response = self._request(method, path, json=json, params=params,
+                                     access_token=session.tokens.access_token)
+        return self._decode(response)
+
+    def _request(self, method: str, path: str, *, json: Any, params: Mapping[str, Any] | None,
+                 access_token: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        try:
+            return self._http.request(method, path, json=json, params=params, headers=headers,
+                                      timeout=self._timeout)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from exc
+
+    def _transport_error(self, exc: httpx.TransportError) -> ApiError:
+        where = self.base_url
+        if isinstance(exc, httpx.TimeoutException):
+            return Offline(f"The service at {where} did not answer in time: check the network; "
+                           "your changes are kept and will be sent later")
+        if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError)):
+            return Offline(f"Cannot reach the service at {where}: check the network or the "
+                           "server address; your changes are kept and will be sent later")
+        return ApiError(f"Cannot talk to the service at {where}: {exc}")
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> Any:
+        status = response.status_code
+        if status < 400:
+            if status == 204 or not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise ServerError(status, "The service sent an answer this app cannot read: "
+                                          "is the server address right?") from None
+        body: Any
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        detail = _detail_text(body) or response.reason_phrase or f"HTTP {status}"
+        if status == 401:
+            raise Unauthorized(detail)
+        if 400 <= status < 500:
+            fields = body if isinstance(body, dict) else {}
+            retry = response.headers.get("Retry-After")
+            raise Refused(status, detail, rule=fields.get("rule"), field=fields.get("field")
+                          or _first_field(body), conflict=fields.get("conflict"),
+                          retry_after=int(retry) if retry and retry.isdigit() else None)
+        raise ServerError(status, f"The service failed ({status} {response.reason_phrase}): "
+                                  "try again in a moment; if it keeps failing, tell your administrator")
+
+
+def _detail_text(body: Any) -> str | None:
+    """The service's ``detail``: a sentence, or FastAPI's list of validation errors joined."""
+    if not isinstance(body, dict):
+        return None
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = []
+        for error in detail:
+            if isinstance(error, dict):
+                location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+                parts.append(f"{location}: {error.get('msg', 'invalid')}" if location
+                             else str(error.get("msg", "invalid")))
+        return "; ".join(parts) or None
+    return None
+
+
+def _first_field(body: Any) -> str | None:
+    if isinstance(body, dict) and isinstance(body.get("detail"), list) and body["detail"]:
+        first = body["detail"][0]
+        if isinstance(first, dict):
+            location = [str(part) for part in first.get("loc", ()) if part != "body"]
+            return ".".join(location) or None
+    return None

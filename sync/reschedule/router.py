@@ -1,0 +1,229 @@
+"""/reschedule: requests and their options for the desktop (dispatchers, admins, instructors);
+/r/{token}: the student's page, reached from the link in their mail (no sign-in: the link is it).
+
+Routers are thin: the rules live in ``sync.reschedule.service``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sync.aircraft.models import Aircraft
+from sync.deps import AppSettings, CurrentUser, DbSession, SchoolManager
+from sync.errors import Conflict, InvalidInput, ServiceError
+from sync.flights import service as flights_service
+from sync.flights.models import Flight
+from sync.people.models import Instructor, Student
+from sync.reschedule import links
+from sync.reschedule import service as reschedule_service
+from sync.reschedule.models import RescheduleRequest, RescheduleState
+from sync.reschedule.schemas import (
+    RescheduleCreate,
+    RescheduleReject,
+    RescheduleRequestRead,
+    RescheduleRequestsPage,
+    RescheduleSelect,
+)
+from sync.resources import resource_path
+from sync.schools.models import School
+
+router = APIRouter()
+student_pages_router = APIRouter()
+
+STUDENT_LINK_ACTOR = "student-link"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- desktop API -----------------------------------------------------------------------------
+
+
+@router.post("", response_model=RescheduleRequestRead, status_code=status.HTTP_201_CREATED)
+def open_request(body: RescheduleCreate, db: DbSession, user: SchoolManager) -> Any:
+    """Open a request with options for a weather-cancelled or at-risk lesson (409 if one is open)."""
+    flight = flights_service.get(db=db, school_id=user.school_id, flight_id=body.flight_id)
+    existing = reschedule_service.open_request_for(db=db, flight_id=flight.id)
+    if existing is not None:
+        raise Conflict("this lesson already has an open reschedule request", field="flightId",
+                       rule="REQUEST_ALREADY_OPEN", conflict={"id": str(existing.id),
+                                                              "state": existing.state.value})
+    return reschedule_service.open_request(db=db, flight=flight, now=_now(), actor=user)
+
+
+@router.get("", response_model=RescheduleRequestsPage)
+def list_requests(db: DbSession, user: CurrentUser,
+                  state: Annotated[RescheduleState | None, Query()] = None) -> Any:
+    return {"items": reschedule_service.list_requests(db=db, school_id=user.school_id, state=state)}
+
+
+@router.get("/{request_id}", response_model=RescheduleRequestRead)
+def get_request(request_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Any:
+    return reschedule_service.get(db=db, school_id=user.school_id, request_id=request_id)
+
+
+@router.post("/{request_id}/select", response_model=RescheduleRequestRead)
+def select_option(request_id: uuid.UUID, body: RescheduleSelect, db: DbSession, user: SchoolManager) -> Any:
+    """A dispatcher picks for the student (who told them on the phone, say)."""
+    request = reschedule_service.select_option(db=db, request_id=request_id, rank=body.option,
+                                               now=_now(), actor=user, school_id=user.school_id)
+    db.flush()
+    return request
+
+
+@router.post("/{request_id}/confirm", response_model=RescheduleRequestRead)
+def confirm(request_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Any:
+    """The lesson's instructor, or a dispatcher or admin, books the chosen slot."""
+    request = reschedule_service.confirm(db=db, request_id=request_id, now=_now(), actor=user,
+                                         school_id=user.school_id)
+    db.flush()
+    return request
+
+
+@router.post("/{request_id}/reject", response_model=RescheduleRequestRead)
+def reject(request_id: uuid.UUID, db: DbSession, user: CurrentUser,
+           body: RescheduleReject | None = None) -> Any:
+    request = reschedule_service.reject(db=db, request_id=request_id, now=_now(), actor=user,
+                                        reason=(body.reason if body else ""), school_id=user.school_id)
+    db.flush()
+    return request
+
+
+# -- the student's page ----------------------------------------------------------------------
+
+_templates = Environment(
+    loader=FileSystemLoader(str(resource_path("web"))),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _page(name: str, status_code: int, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _notice(status_code: int, title: str, message: str) -> HTMLResponse:
+    return _page("reschedule_notice.html", status_code, title=title, message=message)
+
+
+def _open_for_student(db: DbSession, settings: AppSettings, token: str,
+                      now: datetime) -> RescheduleRequest | HTMLResponse:
+    """The request the link names, if the link may still act; else the page saying why not."""
+    try:
+        request_id = links.read_student_token(token, settings=settings, now=now)
+    except links.LinkExpired:
+        return _notice(status.HTTP_410_GONE, "This link has expired",
+                       "The time to choose a new slot is over. The school will contact you to "
+                       "find a new time for your lesson.")
+    except InvalidInput:
+        return _notice(status.HTTP_400_BAD_REQUEST, "This link does not work",
+                       "Please open the link again from the e-mail (the whole address, on one line), "
+                       "or ask the school to send it again.")
+    request = db.get(RescheduleRequest, request_id)
+    if request is None:
+        return _notice(status.HTTP_400_BAD_REQUEST, "This link does not work",
+                       "The school no longer has this request. Please contact the school.")
+    state = RescheduleState(request.state)
+    if state is not RescheduleState.PENDING_STUDENT:
+        if state in (RescheduleState.PENDING_INSTRUCTOR, RescheduleState.ACCEPTED):
+            message = (f"You already chose option {request.selected_rank}. "
+                       + ("Your instructor confirmed it." if state is RescheduleState.ACCEPTED
+                          else "Your instructor will confirm it, and you will get an e-mail."))
+            return _notice(status.HTTP_410_GONE, "This link has been used", message)
+        return _notice(status.HTTP_410_GONE, "This request is closed",
+                       "The school is finding a new time for your lesson and will contact you.")
+    if now >= request.expires_at:
+        return _notice(status.HTTP_410_GONE, "This link has expired",
+                       "The time to choose a new slot is over. The school will contact you.")
+    return request
+
+
+def _options_view(db: DbSession, request: RescheduleRequest) -> dict[str, Any]:
+    flight = db.get(Flight, request.flight_id)
+    school = db.get(School, request.school_id)
+    zone = ZoneInfo(school.timezone)
+    student = db.get(Student, flight.student_id)
+    options = []
+    for option in request.options:
+        start, end = option.start_at.astimezone(zone), option.end_at.astimezone(zone)
+        instructor = db.get(Instructor, option.instructor_id) if option.instructor_id else None
+        aircraft = db.get(Aircraft, option.aircraft_id)
+        options.append({
+            "rank": option.rank,
+            "day": f"{start:%A} {start.day} {start:%B}",
+            "time": f"{start:%H:%M}–{end:%H:%M}",
+            "instructor": instructor.name if instructor else "solo",
+            "aircraft": aircraft.tail_number if aircraft else "",
+            "weather": (option.expected_weather or {}).get("summary") or "no forecast yet",
+            "justification": option.justification,
+        })
+    start = flight.start_at.astimezone(zone)
+    return {
+        "school": school.name, "student": student.name if student else "",
+        "timezone": school.timezone, "options": options,
+        "cancelled": f"{start:%A} {start.day} {start:%B} at {start:%H:%M}",
+        "reply_by": f"{request.expires_at.astimezone(zone):%A %H:%M}",
+    }
+
+
+@student_pages_router.get("/{token}", response_class=HTMLResponse, include_in_schema=False)
+def student_page(token: str, db: DbSession, settings: AppSettings,
+                 option: Annotated[int | None, Query()] = None) -> HTMLResponse:
+    request = _open_for_student(db, settings, token, _now())
+    if isinstance(request, HTMLResponse):
+        return request
+    return _page("reschedule_choose.html", status.HTTP_200_OK, preselected=option,
+                 **_options_view(db, request))
+
+
+@student_pages_router.post("/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def student_choice(token: str, http_request: Request) -> HTMLResponse:
+    # Read the form here (no multipart dependency for one field), then do the work in a thread.
+    form = parse_qs((await http_request.body()).decode("utf-8", "replace"))
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_choose, token, form.get("option", [""])[0], http_request)
+
+
+def _choose(token: str, raw_option: str, http_request: Request) -> HTMLResponse:
+    settings = http_request.app.state.settings
+    db = http_request.app.state.sessionmaker()
+    try:
+        with db.begin():
+            now = _now()
+            request = _open_for_student(db, settings, token, now)
+            if isinstance(request, HTMLResponse):
+                return request
+            try:
+                rank = int(raw_option)
+            except ValueError:
+                return _notice(status.HTTP_400_BAD_REQUEST, "Please choose an option",
+                               "Go back and press the button under the time you want.")
+            try:
+                reschedule_service.select_option(db=db, request_id=request.id, rank=rank, now=now,
+                                                 actor=STUDENT_LINK_ACTOR)
+            except Conflict as exc:
+                if exc.rule == "SLOT_TAKEN":
+                    return _notice(status.HTTP_409_CONFLICT, "That time was just taken",
+                                   "Someone booked it a moment ago. The school will send you new "
+                                   "options by e-mail.")
+                return _notice(status.HTTP_410_GONE, "This link has been used", exc.message.capitalize())
+            except ServiceError as exc:
+                return _notice(status.HTTP_400_BAD_REQUEST, "Please choose an option",
+                               exc.message.capitalize())
+            view = _options_view(db, request)
+            chosen = next(o for o in view["options"] if o["rank"] == rank)
+            return _page("reschedule_chosen.html", status.HTTP_200_OK, chosen=chosen, **view)
+    finally:
+        db.close()

@@ -1,0 +1,534 @@
+"""Finding new slots for a lesson: feasible by construction, ordered by a deterministic score.
+
+``find_candidates`` loads everything it needs for the horizon up front — the school, the people and
+aircraft that could fly, and the busy intervals of all of them, in a few indexed queries — then
+walks the slots in memory. A slot is offered only when every rule holds:
+
+- inside the school's opening hours (school-local clocks, so daylight-saving time moves nothing),
+  the lesson's own length, at least ``min_notice`` from now, not overlapping the lesson it replaces;
+- the student available (weekly windows and dated exceptions) and not booked;
+- an instructor qualified for the lesson type available and not booked (none for a solo), the
+  original instructor first;
+- an aircraft of the same model, in service and not booked, the original aircraft first;
+- daylight (civil twilight) at the departure for a student without night training;
+- not NO_GO where a forecast covers the slot (when ``weather`` is given).
+
+Slots offered by other open requests are "soft-busy": a storm cancels many lessons at once, and
+offering the same aircraft at the same hour to five students helps none of them. They are used
+only when nothing else is left.
+"""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from astral import Observer
+from astral.sun import dawn, dusk
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from sync.aircraft.models import Aircraft
+from sync.flights.models import RELEASED_STATUSES, Flight, FlightType
+from sync.people.models import Instructor, InstructorRating, Student
+from sync.reschedule.models import RescheduleOption, RescheduleRequest
+from sync.schools.models import School
+from sync.weather.check import lesson_places, pilot_limits
+from sync.weather.daylight import CIVIL_TWILIGHT_DEPRESSION_DEG, dark_moments
+from sync.weather.errors import UnknownStation
+from sync.weather.lesson import assess_lesson
+from sync.weather.station_weather import StationWeather
+from sync.weather.stations import station_info
+from sync.weather.verdicts import Verdict
+
+DEFAULT_HORIZON_DAYS = 7
+DEFAULT_MIN_NOTICE = timedelta(hours=12)
+DEFAULT_STEP = timedelta(minutes=30)
+DEFAULT_POOL = 10  # how many ranked candidates to return (the AI chooses among these)
+NO_FORECAST = "no forecast yet"
+# No lesson is booked for longer (a cross-country over a weekend at most): how far before the
+# horizon a booking that still reaches into it can start.
+LONGEST_LESSON = timedelta(days=2)
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    start: datetime
+    end: datetime
+    instructor_id: uuid.UUID | None
+    aircraft_id: uuid.UUID
+    expected_weather: dict[str, Any]  # {"verdict": "GO"|"MARGINAL"|None, "summary": str}
+    score: float
+    justification: str
+    same_instructor: bool
+    same_aircraft: bool
+    soft_conflict: bool  # overlaps a slot another open request offers
+
+    @property
+    def key(self) -> str:
+        """A stable id for the candidate (what the AI answers with)."""
+        return f"{self.start:%Y%m%dT%H%M}Z-{str(self.aircraft_id)[:8]}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.key,
+            "start_at": self.start.isoformat().replace("+00:00", "Z"),
+            "end_at": self.end.isoformat().replace("+00:00", "Z"),
+            "instructor_id": str(self.instructor_id) if self.instructor_id else None,
+            "aircraft_id": str(self.aircraft_id),
+            "expected_weather": self.expected_weather,
+            "score": round(self.score, 3),
+            "justification": self.justification,
+        }
+
+
+@dataclass(slots=True)
+class SearchResult:
+    candidates: list[Candidate]  # best first, no two overlapping each other
+    slots_considered: int
+    reason: str | None = None  # why there are fewer than asked for, when there are
+    names: dict[uuid.UUID, str] = field(default_factory=dict)  # instructors and aircraft, for display
+
+
+@dataclass(slots=True)
+class _Resources:
+    """Everything in memory: the search itself makes no query."""
+
+    school: School
+    zone: ZoneInfo
+    student: Student
+    instructors: list[Instructor]  # qualified, original first
+    aircraft: list[Aircraft]  # same model and in service, original first
+    busy: dict[uuid.UUID, list[Interval]]  # per student, instructor and aircraft id: sorted
+    soft_busy: dict[uuid.UUID, list[Interval]]  # slots offered by other open requests
+    usual_hours: Counter[int]  # the student's lessons by local starting hour
+
+
+def find_candidates(
+    *,
+    db: Session,
+    flight: Flight,
+    now: datetime,
+    weather: Mapping[str, StationWeather] | None = None,
+    horizon_days: int | None = None,
+    min_notice: timedelta = DEFAULT_MIN_NOTICE,
+    step: timedelta = DEFAULT_STEP,
+    pool: int = DEFAULT_POOL,
+) -> SearchResult:
+    """The best ``pool`` feasible new slots for ``flight``, best first (see the module's rules)."""
+    school = db.get(School, flight.school_id)
+    horizon = timedelta(days=horizon_days or school.reschedule_horizon_days or DEFAULT_HORIZON_DAYS)
+    earliest = now + min_notice
+    latest = now + horizon
+    length = flight.end_at - flight.start_at
+    # A slot starting just before ``latest`` runs on past it: load what it could meet.
+    resources = _load(db, flight, school, earliest, latest + length)
+
+    limits = None
+    places = lesson_places(flight)
+    if weather is not None:
+        limits = pilot_limits(school=school, student=resources.student,
+                              aircraft=db.get(Aircraft, flight.aircraft_id))
+    daylight = _Daylight(flight.departure, resources.zone) if not resources.student.night_trained else None
+
+    raw: list[Candidate] = []
+    considered = 0
+    student_windows = _Availability(resources.student, resources.zone)
+    instructor_windows = {i.id: _Availability(i, resources.zone) for i in resources.instructors}
+    student_busy = resources.busy.get(flight.student_id, [])
+    for start in _slot_starts(school, resources.zone, earliest, latest, length, step):
+        considered += 1
+        end = start + length
+        if start < flight.end_at and flight.start_at < end:
+            continue  # the slot being replaced
+        if not student_windows.covers(start, end) or _overlaps(student_busy, start, end):
+            continue
+        if daylight is not None and not daylight.covers(start, end):
+            continue
+        instructor, soft_i = _first_free(
+            resources.instructors, start, end, resources, lambda i: instructor_windows[i.id])
+        if flight.flight_type is not FlightType.SOLO and instructor is None:
+            continue
+        aircraft, soft_a = _first_free(resources.aircraft, start, end, resources, None)
+        if aircraft is None:
+            continue
+        raw.append(_candidate(flight, resources, start, end, instructor, aircraft,
+                              soft_i or soft_a or _overlaps(resources.soft_busy.get(flight.student_id, []),
+                                                            start, end)))
+
+    raw.sort(key=_order)
+    chosen: list[Candidate] = []
+    for candidate in raw:
+        if len(chosen) >= pool:
+            break
+        if any(candidate.start < other.end and other.start < candidate.end for other in chosen):
+            continue  # the options of one request are alternatives, not neighbours half an hour apart
+        if limits is not None:
+            candidate = _with_weather(candidate, places, weather, limits, now, resources)
+            if candidate is None:
+                continue
+        chosen.append(candidate)
+    chosen.sort(key=_order)
+
+    names = {i.id: i.name for i in resources.instructors} | {a.id: a.tail_number for a in resources.aircraft}
+    reason = None
+    if len(chosen) < (school.reschedule_option_count or 3):
+        reason = (f"only {len(chosen)} feasible slot{'s' if len(chosen) != 1 else ''} in the next "
+                  f"{horizon.days} days (checked {considered} start times inside school hours, at least "
+                  f"{int(min_notice.total_seconds() // 3600)} h from now)")
+    return SearchResult(chosen, considered, reason, names)
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _load(db: Session, flight: Flight, school: School, earliest: datetime, latest: datetime) -> _Resources:
+    student = db.get(Student, flight.student_id)
+    original_aircraft = db.get(Aircraft, flight.aircraft_id)
+    instructors: list[Instructor] = []
+    if flight.flight_type is not FlightType.SOLO:
+        needed = ((InstructorRating.CFII,) if flight.flight_type is FlightType.INSTRUMENT
+                  else (InstructorRating.CFI, InstructorRating.CFII))
+        rows = db.scalars(select(Instructor).where(Instructor.school_id == school.id,
+                                                   Instructor.deleted_at.is_(None)))
+        instructors = [i for i in rows if any(i.holds(r) for r in needed)]
+        instructors.sort(key=lambda i: (i.id != flight.instructor_id, i.name, str(i.id)))
+    aircraft = list(db.scalars(select(Aircraft).where(
+        Aircraft.school_id == school.id, Aircraft.deleted_at.is_(None), Aircraft.in_service.is_(True),
+        Aircraft.model == original_aircraft.model)))
+    aircraft.sort(key=lambda a: (a.id != flight.aircraft_id, a.tail_number, str(a.id)))
+
+    wanted = {flight.student_id, *(i.id for i in instructors), *(a.id for a in aircraft)}
+    busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    # One query for every booking that reaches into the horizon: the columns only, read raw.
+    rows = _raw_rows(db, (Flight.student_id, Flight.instructor_id, Flight.aircraft_id),
+                     (Flight.start_at, Flight.end_at), select_from=Flight, where=(
+        Flight.school_id == school.id,
+        # Bounded on both sides so the (school_id, start_at) index reads only the horizon.
+        Flight.start_at < latest,
+        Flight.start_at > earliest - LONGEST_LESSON,
+        Flight.end_at > earliest,
+        Flight.status.not_in(RELEASED_STATUSES),
+        Flight.deleted_at.is_(None),
+        Flight.id != flight.id,
+    ), wanted=wanted)
+    for holders, start, end in rows:
+        for holder in holders:
+            busy[holder].append((start, end))
+    for intervals in busy.values():
+        intervals.sort()
+
+    soft_busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
+    offered = _raw_rows(
+        db, (RescheduleOption.instructor_id, RescheduleOption.aircraft_id, Flight.student_id),
+        (RescheduleOption.start_at, RescheduleOption.end_at), select_from=RescheduleOption,
+        joins=((RescheduleRequest, RescheduleRequest.id == RescheduleOption.request_id),
+               (Flight, Flight.id == RescheduleRequest.flight_id)),
+        where=(
+            RescheduleRequest.school_id == school.id,
+            RescheduleRequest.open_key.is_not(None),
+            RescheduleRequest.flight_id != flight.id,
+            RescheduleOption.start_at < latest,
+            RescheduleOption.end_at > earliest,
+        ), wanted=wanted)
+    for holders, start, end in offered:
+        for holder in holders:
+            soft_busy[holder].append((start, end))
+    for intervals in soft_busy.values():
+        intervals.sort()
+
+    zone = ZoneInfo(school.timezone)
+    usual: Counter[int] = Counter()
+    history = db.scalars(select(Flight.start_at).where(
+        Flight.student_id == flight.student_id, Flight.deleted_at.is_(None), Flight.id != flight.id,
+    ).order_by(Flight.start_at.desc()).limit(50))
+    for start in history:
+        usual[start.astimezone(zone).hour] += 1
+    return _Resources(school, zone, student, instructors, aircraft, busy, soft_busy, usual)
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+def _raw_rows(db: Session, id_columns: tuple[Any, ...], time_columns: tuple[Any, Any], *,
+              select_from: Any, where: tuple[Any, ...], wanted: set[uuid.UUID],
+              joins: tuple[tuple[Any, Any], ...] = ()) -> list[tuple[list[uuid.UUID], datetime, datetime]]:
+    """Rows as (the ``wanted`` ids among ``id_columns``, start, end), without per-value ORM typing.
+
+    Hundreds of rows per search: on SQLite, turning each stored text into a UUID and a datetime
+    through the column types costs more than the whole search, so the raw text is read and only
+    the ids that matter are mapped back (by their stored hex form), the times by ``fromisoformat``.
+    PostgreSQL's driver returns native values already.
+    """
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    columns = [type_coerce(c, String) if sqlite else c for c in (*id_columns, *time_columns)]
+    query = select(*columns).select_from(select_from)
+    for target, on in joins:
+        query = query.join(target, on)
+    query = query.where(*where)
+    found = []
+    count = len(id_columns)
+    if sqlite:
+        by_hex = {value.hex: value for value in wanted}
+        for row in db.execute(query):
+            holders = [by_hex[value] for value in row[:count] if value in by_hex]
+            if holders:
+                found.append((holders, datetime.fromisoformat(row[count]).replace(tzinfo=UTC),
+                              datetime.fromisoformat(row[count + 1]).replace(tzinfo=UTC)))
+    else:
+        for row in db.execute(query):
+            holders = [value for value in row[:count] if value in wanted]
+            if holders:
+                found.append((holders, row[count].astimezone(UTC), row[count + 1].astimezone(UTC)))
+    return found
+
+
+def _slot_starts(school: School, zone: ZoneInfo, earliest: datetime, latest: datetime,
+                 length: timedelta, step: timedelta) -> Iterable[datetime]:
+    """Start times (UTC, ascending) of lessons that fit inside opening hours, in [earliest, latest)."""
+    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for entry in school.operating_hours or ():
+        hours[int(entry["weekday"])].append((_clock(entry["open"]), _clock(entry["close"])))
+    day = earliest.astimezone(zone).date()
+    last_day = latest.astimezone(zone).date()
+    seen: set[datetime] = set()
+    while day <= last_day:
+        for opens, closes in sorted(hours.get(day.isoweekday(), ())):
+            close_at = _local(day, closes, zone)
+            moment = _local(day, opens, zone)
+            if moment is None or close_at is None:
+                continue
+            # Step in elapsed time: across a DST change the walk neither skips nor repeats an hour.
+            while moment + length <= close_at:
+                if earliest <= moment < latest and moment not in seen:
+                    seen.add(moment)
+                    yield moment
+                moment += step
+        day += timedelta(days=1)
+
+
+def _local(day: date, clock: time, zone: ZoneInfo) -> datetime | None:
+    """The UTC moment of a local wall-clock time; a time the clocks skip moves to the next one."""
+    local = datetime.combine(day, clock, tzinfo=zone)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        # In the spring-forward gap: the first real moment after it.
+        moment = datetime.combine(day, clock, tzinfo=zone).replace(fold=1).astimezone(UTC)
+    return moment
+
+
+def _clock(text: str) -> time:
+    hours, minutes = str(text).split(":")[:2]
+    if int(hours) == 24:
+        return time(23, 59, 59)
+    return time(int(hours), int(minutes))
+
+
+class _Availability:
+    """A person's weekly windows and dated exceptions, as UTC intervals per local date.
+
+    A person with no weekly windows at all has not restricted their time: they are available
+    whenever the school is open (the demo and most imported rosters look like this).
+    """
+
+    def __init__(self, person: Student | Instructor, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
+        for window in person.availability or ():
+            self._weekly[int(window["weekday"])].append((_clock(window["start"]), _clock(window["end"])))
+        self._unrestricted = not self._weekly
+        self._days_off: set[date] = set()
+        self._extra: dict[date, list[tuple[time, time]]] = defaultdict(list)
+        for exception in person.availability_exceptions or ():
+            when = date.fromisoformat(str(exception["date"]))
+            if exception.get("available", False) and "start" in exception and "end" in exception:
+                self._extra[when].append((_clock(exception["start"]), _clock(exception["end"])))
+            elif not exception.get("available", False):
+                self._days_off.add(when)
+        self._cache: dict[date, list[Interval]] = {}
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        day = start.astimezone(self._zone).date()
+        if day in self._days_off:
+            return False
+        if self._unrestricted:
+            return True
+        return any(opens <= start and end <= closes for opens, closes in self._windows(day))
+
+    def _windows(self, day: date) -> list[Interval]:
+        if day not in self._cache:
+            windows = []
+            for begins, ends in self._weekly.get(day.isoweekday(), []) + self._extra.get(day, []):
+                opens, closes = _local(day, begins, self._zone), _local(day, ends, self._zone)
+                windows.append((opens, closes))
+            self._cache[day] = windows
+        return self._cache[day]
+
+
+def _overlaps(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:
+    """Whether any [s, e) in the sorted ``intervals`` overlaps [start, end)."""
+    # Intervals starting before ``end``; one of them overlaps if it ends after ``start``. Lessons
+    # are short, so looking back from the insertion point a few steps finds it.
+    index = bisect.bisect_left(intervals, (end,))
+    while index > 0:
+        index -= 1
+        s, e = intervals[index]
+        if e > start:
+            return True
+        if s < start - LONGEST_LESSON:
+            return False
+    return False
+
+
+def _first_free(rows: Sequence[Any], start: datetime, end: datetime, resources: _Resources,
+                availability: Any) -> tuple[Any | None, bool]:
+    """The first row (preference order) free then: a soft-free one if any, else a merely free one."""
+    fallback = None
+    for row in rows:
+        if availability is not None and not availability(row).covers(start, end):
+            continue
+        if _overlaps(resources.busy.get(row.id, []), start, end):
+            continue
+        if not _overlaps(resources.soft_busy.get(row.id, []), start, end):
+            return row, False
+        if fallback is None:
+            fallback = row
+    return fallback, fallback is not None
+
+
+class _Daylight:
+    """Civil twilight at the departure, computed once per local day rather than per slot.
+
+    A slot is daylight when it lies between civil dawn and dusk with a minute to spare either
+    side (astral's times are exact to seconds; the spare keeps the engine's own sampled check,
+    ``dark_moments``, in agreement). Where the sun never reaches the twilight line that day
+    (polar winter or summer), each slot is sampled instead.
+    """
+
+    GUARD = timedelta(minutes=1)
+
+    def __init__(self, code: str, zone: ZoneInfo) -> None:
+        self._zone = zone
+        try:
+            info = station_info(code)
+            self._observer: Observer | None = Observer(latitude=info.latitude, longitude=info.longitude)
+        except UnknownStation:
+            self._observer = None  # the booking rules refuse unknown airports; nothing to judge
+        self._days: dict[date, Interval | None] = {}
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        if self._observer is None:
+            return True
+        day = start.astimezone(self._zone).date()
+        if day not in self._days:
+            try:
+                self._days[day] = (
+                    dawn(self._observer, day, depression=CIVIL_TWILIGHT_DEPRESSION_DEG, tzinfo=self._zone)
+                    .astimezone(UTC) + self.GUARD,
+                    dusk(self._observer, day, depression=CIVIL_TWILIGHT_DEPRESSION_DEG, tzinfo=self._zone)
+                    .astimezone(UTC) - self.GUARD,
+                )
+            except ValueError:
+                self._days[day] = None
+        window = self._days[day]
+        if window is None:
+            return not dark_moments(self._observer.latitude, self._observer.longitude, start, end)
+        return window[0] <= start and end <= window[1]
+
+
+# -- scoring ---------------------------------------------------------------------------------
+
+# Points; a day later costs one. Higher is better.
+SAME_INSTRUCTOR = 2.0
+SAME_AIRCRAFT = 1.0
+WEATHER_POINTS = {Verdict.GO.value: 1.0, None: 0.5, Verdict.MARGINAL.value: 0.0}
+USUAL_TIME = 1.0
+SOFT_CONFLICT = -10.0
+
+
+def _candidate(flight: Flight, resources: _Resources, start: datetime, end: datetime,
+               instructor: Instructor | None, aircraft: Aircraft, soft: bool) -> Candidate:
+    same_instructor = instructor is not None and instructor.id == flight.instructor_id
+    same_aircraft = aircraft.id == flight.aircraft_id
+    weather = {"verdict": None, "summary": NO_FORECAST}
+    score = _score(resources, start, same_instructor, same_aircraft, weather, soft, flight)
+    candidate = Candidate(start, end, instructor.id if instructor else None, aircraft.id, weather,
+                          score, "", same_instructor, same_aircraft, soft)
+    return _justified(candidate, resources, instructor, aircraft)
+
+
+def _score(resources: _Resources, start: datetime, same_instructor: bool, same_aircraft: bool,
+           weather: dict[str, Any], soft: bool, flight: Flight) -> float:
+    days_out = (start - flight.start_at).total_seconds() / 86400
+    total = -abs(days_out)
+    total += SAME_INSTRUCTOR if same_instructor else 0.0
+    total += SAME_AIRCRAFT if same_aircraft else 0.0
+    total += WEATHER_POINTS.get(weather.get("verdict"), 0.0)
+    lessons = sum(resources.usual_hours.values())
+    if lessons:
+        hour = start.astimezone(resources.zone).hour
+        near = sum(resources.usual_hours.get(h, 0) for h in (hour - 1, hour, hour + 1))
+        total += USUAL_TIME * near / lessons
+    if soft:
+        total += SOFT_CONFLICT
+    return total
+
+
+def _order(candidate: Candidate) -> tuple[Any, ...]:
+    return (-round(candidate.score, 6), candidate.start, str(candidate.instructor_id), str(candidate.aircraft_id))
+
+
+def _with_weather(candidate: Candidate, places: list[str], weather: Mapping[str, StationWeather],
+                  limits: Any, now: datetime, resources: _Resources) -> Candidate | None:
+    """The candidate judged against the forecast: None when NO_GO, else rescored."""
+    assessment = assess_lesson(places, weather, limits=limits, start=candidate.start, end=candidate.end,
+                               now=now)
+    if assessment.verdict is Verdict.NO_GO:
+        return None
+    if assessment.verdict is Verdict.UNKNOWN:
+        expected = {"verdict": None, "summary": NO_FORECAST}
+    else:
+        worst = next((reason.text for reason in assessment.reasons), None)
+        summary = ("forecast within the student's minimums" if assessment.verdict is Verdict.GO
+                   else f"forecast close to the minimums: {worst}")
+        expected = {"verdict": assessment.verdict.value, "summary": summary}
+    score = candidate.score - WEATHER_POINTS[None] + WEATHER_POINTS.get(expected["verdict"], 0.0)
+    updated = Candidate(candidate.start, candidate.end, candidate.instructor_id, candidate.aircraft_id,
+                        expected, score, "", candidate.same_instructor, candidate.same_aircraft,
+                        candidate.soft_conflict)
+    instructor = next((i for i in resources.instructors if i.id == candidate.instructor_id), None)
+    aircraft = next(a for a in resources.aircraft if a.id == candidate.aircraft_id)
+    return _justified(updated, resources, instructor, aircraft)
+
+
+def _justified(candidate: Candidate, resources: _Resources, instructor: Instructor | None,
+               aircraft: Aircraft) -> Candidate:
+    local = candidate.start.astimezone(resources.zone)
+    when = f"{local:%a %d %b} at {local:%H:%M}"
+    if instructor is None:
+        who = "solo"
+    elif candidate.same_instructor:
+        who = f"with the same instructor ({instructor.name})"
+    else:
+        who = f"with {instructor.name}"
+    plane = (f"the same aircraft ({aircraft.tail_number})" if candidate.same_aircraft
+             else f"{aircraft.tail_number}, the same model")
+    verdict = candidate.expected_weather.get("verdict")
+    weather = ("a forecast of GO" if verdict == Verdict.GO.value
+               else "a marginal forecast" if verdict == Verdict.MARGINAL.value
+               else "no forecast yet")
+    sentence = f"{when} {who} in {plane}, with {weather}."
+    return Candidate(candidate.start, candidate.end, candidate.instructor_id, candidate.aircraft_id,
+                     candidate.expected_weather, candidate.score, sentence, candidate.same_instructor,
+                     candidate.same_aircraft, candidate.soft_conflict)
+
+
+__all__ = ["Candidate", "SearchResult", "find_candidates", "NO_FORECAST", "DEFAULT_MIN_NOTICE"]

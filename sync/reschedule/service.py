@@ -1,0 +1,385 @@
+"""The rescheduling workflow: open a request with options, the student's pick, the confirmation.
+
+PENDING_STUDENT → (the student picks, or a dispatcher for them) PENDING_INSTRUCTOR → (the lesson's
+instructor or a dispatcher confirms) ACCEPTED, the new lesson booked and the old one RESCHEDULED;
+or REJECTED (the dispatcher reschedules by hand), or EXPIRED (nobody acted in time). Every step
+runs in the caller's transaction, writes its mail into the outbox in that same transaction, and
+re-checks that the chosen slot is still free: one taken meanwhile is a ``Conflict`` whose
+``conflict`` carries a fresh search's options.
+
+``actor`` is the signed-in ``Account`` or a string naming a system actor ("sweep", "student-link").
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sync.aircraft.models import Aircraft
+from sync.audit import service as audit_service
+from sync.auth.models import Account, AccountRole
+from sync.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sync.flights import service as flights_service
+from sync.flights.models import Flight, FlightStatus, WeatherCheck
+from sync.flights.schemas import FlightCreate
+from sync.notify import mails
+from sync.people.models import Instructor
+from sync.reschedule import ai, search
+from sync.reschedule.models import (
+    OPEN_STATES,
+    RescheduleOption,
+    RescheduleRequest,
+    RescheduleState,
+)
+from sync.schools.models import School
+from sync.weather.check import lesson_places
+from sync.weather.station_weather import StationWeather, gather_weather
+
+Actor = Account | str
+
+# Lessons a request may be opened for: cancelled by weather, or forecast NO_GO further out.
+RESCHEDULABLE = frozenset({FlightStatus.WEATHER_CANCELLED, FlightStatus.AT_RISK})
+DEFAULT_OPTION_COUNT = 3
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def get(*, db: Session, school_id: uuid.UUID, request_id: uuid.UUID) -> RescheduleRequest:
+    request = db.get(RescheduleRequest, request_id)
+    if request is None or request.school_id != school_id or request.is_deleted:
+        raise NotFound(f"there is no reschedule request {request_id}", field="id",
+                       rule="RESCHEDULE_NOT_FOUND")
+    return request
+
+
+def list_requests(*, db: Session, school_id: uuid.UUID, state: RescheduleState | None = None,
+                  limit: int = 200) -> list[RescheduleRequest]:
+    query = select(RescheduleRequest).where(RescheduleRequest.school_id == school_id,
+                                            RescheduleRequest.deleted_at.is_(None))
+    if state is not None:
+        query = query.where(RescheduleRequest.state == state)
+    return list(db.scalars(query.order_by(RescheduleRequest.detected_at.desc()).limit(limit)))
+
+
+def open_request_for(*, db: Session, flight_id: uuid.UUID) -> RescheduleRequest | None:
+    return db.scalar(select(RescheduleRequest).where(RescheduleRequest.open_key == flight_id))
+
+
+# -- opening ---------------------------------------------------------------------------------
+
+
+def open_request(
+    *,
+    db: Session,
+    flight: Flight,
+    now: datetime,
+    weather_check: WeatherCheck | None = None,
+    actor: Actor = "sweep",
+    source: Any = None,
+    ai_config: ai.AiConfig | None | bool = True,
+) -> RescheduleRequest:
+    """The lesson's open request, opened now with its options unless one is open already.
+
+    ``source``: the weather for judging the candidate slots — a mapping of station code to
+    ``StationWeather`` (what the sweep has already gathered: no request is made), or a
+    ``WeatherSource`` to fetch the lesson's stations from; None judges nothing ("no forecast yet").
+    ``ai_config``: True reads it from the environment; None or False never asks a model.
+    """
+    existing = open_request_for(db=db, flight_id=flight.id)
+    if existing is not None:
+        return existing
+    if FlightStatus(flight.status) not in RESCHEDULABLE:
+        raise Conflict(
+            f"the lesson is {FlightStatus(flight.status).value}; only a weather-cancelled or at-risk "
+            "lesson is rescheduled this way (change others with PATCH /flights/{id})",
+            field="flight_id", rule="FLIGHT_NOT_RESCHEDULABLE",
+        )
+    school = db.get(School, flight.school_id)
+    count = school.reschedule_option_count or DEFAULT_OPTION_COUNT
+    weather = _weather(source, flight, now)
+    found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
+    config = ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
+    choice = ai.choose(found.candidates, count=count, config=config, context=_lesson_context(flight, school))
+
+    earliest_option = min((c.start for c in choice.options), default=None)
+    expires_at = now + timedelta(hours=school.reschedule_reply_hours)
+    if earliest_option is not None:
+        expires_at = min(expires_at, earliest_option)
+    request = RescheduleRequest(
+        school_id=flight.school_id, flight_id=flight.id, state=RescheduleState.PENDING_STUDENT,
+        produced_by=choice.produced_by, weather_check_id=weather_check.id if weather_check else None,
+        detected_at=now, expires_at=expires_at,
+    )
+    try:
+        # A savepoint: losing the race to another sweep must not undo the caller's own work.
+        with db.begin_nested():
+            db.add(request)
+            db.flush()
+    except IntegrityError:
+        winner = open_request_for(db=db, flight_id=flight.id)
+        if winner is None:
+            raise
+        return winner
+    for rank, candidate in enumerate(choice.options, start=1):
+        db.add(RescheduleOption(
+            school_id=flight.school_id, request_id=request.id, rank=rank, start_at=candidate.start,
+            end_at=candidate.end, instructor_id=candidate.instructor_id,
+            aircraft_id=candidate.aircraft_id, expected_weather=dict(candidate.expected_weather),
+            justification=candidate.justification,
+        ))
+    db.flush()
+    db.refresh(request, ["options"])
+    event = audit_service.record(db=db, school_id=flight.school_id, actor=_actor_name(actor),
+                                 action="reschedule_open", row=request, actor_account_id=_actor_id(actor))
+    # Why there are fewer options than asked for, and why a model's answer was not used.
+    event.after = dict(event.after or {}) | {
+        "options": len(choice.options), "slots_considered": found.slots_considered,
+        "fewer_options_reason": found.reason if len(choice.options) < count else None,
+        "ai_note": choice.note,
+    }
+    mails.send_weather_cancellation(db=db, flight=flight, request=request, now=now)
+    return request
+
+
+def _weather(source: Any, flight: Flight, now: datetime) -> Mapping[str, StationWeather] | None:
+    if source is None:
+        return None
+    if isinstance(source, Mapping):
+        return source
+    return gather_weather(source, lesson_places(flight), now=now)
+
+
+def _lesson_context(flight: Flight, school: School) -> dict[str, Any]:
+    return {"type": flight.flight_type.value, "timezone": school.timezone,
+            "cancelled_start_at": flight.start_at.isoformat(), "length_minutes":
+            int((flight.end_at - flight.start_at).total_seconds() // 60)}
+
+
+# -- transitions -----------------------------------------------------------------------------
+
+
+def select_option(*, db: Session, request_id: uuid.UUID, rank: int, now: datetime, actor: Actor,
+                  school_id: uuid.UUID | None = None) -> RescheduleRequest:
+    """The student's pick (through their link, or a dispatcher on their behalf)."""
+    request = _load(db, request_id, school_id)
+    if not isinstance(actor, str) and AccountRole(actor.role) not in (AccountRole.ADMIN, AccountRole.DISPATCHER):
+        raise Forbidden("only the student (through their link) or a dispatcher picks an option",
+                        rule="NOT_ALLOWED_TO_SELECT")
+    _require_state(request, RescheduleState.PENDING_STUDENT, now)
+    option = _option(request, rank)
+    _recheck(db, request, option, now)
+    before = audit_service.snapshot(request)
+    request.state = RescheduleState.PENDING_INSTRUCTOR
+    request.selected_rank = rank
+    request.selected_at = now
+    audit_service.record(db=db, school_id=request.school_id, actor=_actor_name(actor), action="reschedule_select",
+                         row=request, before=before, actor_account_id=_actor_id(actor))
+    mails.send_option_chosen(db=db, request=request, now=now)
+    return request
+
+
+def confirm(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
+            school_id: uuid.UUID | None = None) -> RescheduleRequest:
+    """Book the chosen slot: the new lesson SCHEDULED, the old one RESCHEDULED, both mailed."""
+    request = _load(db, request_id, school_id)
+    old = db.get(Flight, request.flight_id)
+    option = None
+    if request.selected_rank is not None:
+        option = _option(request, request.selected_rank)
+    _require_may_confirm(db, actor, old, option)
+    _require_state(request, RescheduleState.PENDING_INSTRUCTOR, now)
+    assert option is not None  # PENDING_INSTRUCTOR always has a selection
+    _recheck(db, request, option, now)
+    before = audit_service.snapshot(request)
+    try:
+        # One savepoint: a booking refused at the last moment leaves the old lesson as it was.
+        with db.begin_nested():
+            if FlightStatus(old.status) is not FlightStatus.RESCHEDULED:
+                old_before = audit_service.snapshot(old)
+                old.status = FlightStatus.RESCHEDULED
+                audit_service.record(db=db, school_id=old.school_id, actor=_actor_name(actor),
+                                     action="rescheduled", row=old, before=old_before,
+                                     actor_account_id=_actor_id(actor))
+            new = flights_service.create(
+                # Permission was decided above (the instructor of the lesson or a dispatcher);
+                # the booking itself is the workflow's, on their behalf.
+                db=db, actor=_actor_name(actor), school_id=old.school_id, now=now,
+                data=FlightCreate(
+                    student_id=old.student_id, instructor_id=option.instructor_id,
+                    aircraft_id=option.aircraft_id, start_at=option.start_at, end_at=option.end_at,
+                    departure=old.departure, destination=old.destination,
+                    route_points=[p for p in (old.route_points or ()) if isinstance(p, str)],
+                    flight_type=old.flight_type,
+                    notes=f"Rescheduled from the lesson of {_show(old.start_at)} (weather).",
+                ),
+            )
+            new.rescheduled_from_id = old.id
+            db.flush()
+    except Conflict as exc:
+        raise _taken(db, request, exc.message, now) from None
+    request.state = RescheduleState.ACCEPTED
+    request.new_flight_id = new.id
+    request.confirmed_at = now
+    request.closed_at = now
+    audit_service.record(db=db, school_id=request.school_id, actor=_actor_name(actor), action="reschedule_confirm",
+                         row=request, before=before, actor_account_id=_actor_id(actor))
+    mails.send_confirmation(db=db, request=request, old_flight=old, new_flight=new, now=now)
+    return request
+
+
+def reject(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor, reason: str,
+           school_id: uuid.UUID | None = None) -> RescheduleRequest:
+    """Close the request: none of the options will do; the dispatcher reschedules by hand."""
+    request = _load(db, request_id, school_id)
+    if not isinstance(actor, str):
+        old = db.get(Flight, request.flight_id)
+        option = _option(request, request.selected_rank) if request.selected_rank else None
+        _require_may_confirm(db, actor, old, option)
+    if RescheduleState(request.state) not in OPEN_STATES:
+        raise Conflict(f"the request is already {RescheduleState(request.state).value}",
+                       field="state", rule="REQUEST_CLOSED")
+    before = audit_service.snapshot(request)
+    request.state = RescheduleState.REJECTED
+    request.closed_at = now
+    event = audit_service.record(db=db, school_id=request.school_id, actor=_actor_name(actor),
+                                 action="reschedule_reject", row=request, before=before,
+                                 actor_account_id=_actor_id(actor))
+    event.after = dict(event.after or {}) | {"reason": reason}
+    return request
+
+
+def expire_due(*, db: Session, now: datetime) -> int:
+    """Close every open request whose reply time is over (all schools); mails both. The count."""
+    due = list(db.scalars(
+        select(RescheduleRequest)
+        .where(RescheduleRequest.open_key.is_not(None), RescheduleRequest.expires_at <= now)
+        .order_by(RescheduleRequest.expires_at)
+    ))
+    for request in due:
+        before = audit_service.snapshot(request)
+        request.state = RescheduleState.EXPIRED
+        request.closed_at = now
+        audit_service.record(db=db, school_id=request.school_id, actor="sweep", action="reschedule_expire",
+                             row=request, before=before)
+        mails.send_expired(db=db, request=request, now=now)
+    return len(due)
+
+
+def fresh_options(*, db: Session, request: RescheduleRequest, now: datetime) -> list[dict[str, Any]]:
+    """A new search for the request's lesson, in the API's option shape (for a 409's body)."""
+    flight = db.get(Flight, request.flight_id)
+    found = search.find_candidates(db=db, flight=flight, now=now)
+    school = db.get(School, flight.school_id)
+    count = school.reschedule_option_count or DEFAULT_OPTION_COUNT
+    return [
+        {"rank": rank, "start_at": _show(c.start), "end_at": _show(c.end),
+         "instructor_id": str(c.instructor_id) if c.instructor_id else None,
+         "aircraft_id": str(c.aircraft_id), "expected_weather": c.expected_weather,
+         "justification": c.justification}
+        for rank, c in enumerate(found.candidates[:count], start=1)
+    ]
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+
+def _load(db: Session, request_id: uuid.UUID, school_id: uuid.UUID | None) -> RescheduleRequest:
+    request = db.get(RescheduleRequest, request_id)
+    if request is None or request.is_deleted or (school_id is not None and request.school_id != school_id):
+        raise NotFound(f"there is no reschedule request {request_id}", field="id",
+                       rule="RESCHEDULE_NOT_FOUND")
+    return request
+
+
+def _require_state(request: RescheduleRequest, state: RescheduleState, now: datetime) -> None:
+    current = RescheduleState(request.state)
+    if current is not state:
+        if current is RescheduleState.PENDING_INSTRUCTOR and state is RescheduleState.PENDING_STUDENT:
+            message = "an option has already been chosen; the instructor is confirming it"
+        elif current is RescheduleState.PENDING_STUDENT:
+            message = "no option has been chosen yet"
+        else:
+            message = f"the request is already {current.value}"
+        raise Conflict(message, field="state", rule="WRONG_STATE",
+                       conflict={"state": current.value})
+    if now >= request.expires_at:
+        raise Conflict(f"the time to answer ran out at {_show(request.expires_at)}", field="state",
+                       rule="REQUEST_EXPIRED", conflict={"expires_at": _show(request.expires_at)})
+
+
+def _option(request: RescheduleRequest, rank: int) -> RescheduleOption:
+    for option in request.options:
+        if option.rank == rank:
+            return option
+    raise InvalidInput(f"there is no option {rank} (choose 1 to {len(request.options)})",
+                       field="option", rule="NO_SUCH_OPTION")
+
+
+def _recheck(db: Session, request: RescheduleRequest, option: RescheduleOption, now: datetime) -> None:
+    """The slot is still bookable: in the future, aircraft in service, nobody booked meanwhile."""
+    problem = None
+    if option.start_at <= now:
+        problem = "the slot has already started"
+    else:
+        aircraft = db.get(Aircraft, option.aircraft_id)
+        if aircraft is None or not aircraft.in_service or aircraft.is_deleted:
+            problem = "the aircraft is no longer available"
+    if problem is None:
+        old = db.get(Flight, request.flight_id)
+        probe = Flight(school_id=old.school_id, student_id=old.student_id,
+                       instructor_id=option.instructor_id, aircraft_id=option.aircraft_id,
+                       start_at=option.start_at, end_at=option.end_at, departure=old.departure,
+                       flight_type=old.flight_type)
+        try:
+            # The booking rules' own overlap check, on a lesson that is never added to the session.
+            flights_service._check_overlaps(db, old.school_id, probe)
+        except Conflict as exc:
+            problem = exc.message
+        finally:
+            if probe in db:
+                db.expunge(probe)
+    if problem is not None:
+        raise _taken(db, request, problem, now)
+
+
+def _taken(db: Session, request: RescheduleRequest, problem: str, now: datetime) -> Conflict:
+    return Conflict(
+        f"that slot can no longer be booked ({problem}); here are the slots free now",
+        rule="SLOT_TAKEN",
+        conflict={"request_id": str(request.id), "options": fresh_options(db=db, request=request, now=now)},
+    )
+
+
+def _require_may_confirm(db: Session, actor: Actor, old: Flight, option: RescheduleOption | None) -> None:
+    """Dispatchers, admins and the system: any request; an instructor: their own lesson only."""
+    if isinstance(actor, str):
+        return
+    role = AccountRole(actor.role)
+    if role in (AccountRole.ADMIN, AccountRole.DISPATCHER):
+        return
+    if role is AccountRole.INSTRUCTOR:
+        teaching = {old.instructor_id, option.instructor_id if option else None} - {None}
+        mine = db.scalar(select(Instructor.id).where(Instructor.account_id == actor.id))
+        if mine is not None and mine in teaching:
+            return
+        raise Forbidden("instructors confirm only the lessons they teach", rule="NOT_YOUR_LESSON")
+    raise Forbidden("students choose through the link in their e-mail", rule="STUDENT_NOT_ALLOWED")
+
+
+def _actor_name(actor: Actor) -> str:
+    return actor if isinstance(actor, str) else actor.email
+
+
+def _actor_id(actor: Actor) -> uuid.UUID | None:
+    return None if isinstance(actor, str) else actor.id
+
+
+def _show(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
