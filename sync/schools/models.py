@@ -62,7 +62,7 @@ class School(SyncedMixin, TimestampMixin, Base):
     # How far ahead to look for new slots, how many to offer, how long the student has to choose.
     reschedule_horizon_days: Mapped[int] = mapped_column(default=7)
     reschedule_option_count: Mapped[int] = mapped_column(default=3)
-    reschedule_reply_hours: Mapped[int] = mapped_column(default=24)
+    reschedule_reply_hours: Mapped[int] = mapped_column(default=48)
 
 
 class SchoolScopedMixin:

@@ -40,8 +40,8 @@ def test_opening_is_idempotent_per_lesson(db_session: Session) -> None:
                                             ai_config=None)
     assert again.id == first.id
     assert [o.rank for o in first.options] == [1, 2, 3]
-    # Expires after the school's reply time, or when the first option starts if sooner.
-    assert first.expires_at == min(NOW + timedelta(hours=24), min(o.start_at for o in first.options))
+    # Expires after the school's reply time (48 h by default), or when the first option starts if sooner.
+    assert first.expires_at == min(NOW + timedelta(hours=48), min(o.start_at for o in first.options))
     assert _kinds(db_session, flight).count("weather_cancellation") == 1
 
 
