@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The product: judge today's demo lessons from recorded weather.
+## The product: the desktop over an in-process demo school (the weather-only demo stays
+## available as `fsp-sync weather demo`).
 demo: $(STAMP)
-	$(BIN)/fsp-sync weather demo
+	$(BIN)/fsp --demo
 
 ## The whole test suite (what CI runs).
 test: $(STAMP)

@@ -54,3 +54,15 @@ def create_account(
         action="create", row=account,
     )
     return account
+
+
+def reset_password(*, db: Session, email: str, password: str, actor: str) -> Account:
+    """Give an existing account a new password (e.g. the embedded demo's dispatcher on each start:
+    its password lives only in memory, so a restart sets a fresh one)."""
+    account = get_by_email(db=db, email=email)
+    if account is None:
+        raise NotFound(f"there is no account with the e-mail {email}", field="email")
+    account.password_hash = hash_password(password)
+    audit_service.record(db=db, school_id=account.school_id, actor=actor, action="update",
+                         row=account)
+    return account

@@ -33,3 +33,14 @@ def qapp(qapp_args: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iter
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path_factory.mktemp("qsettings")))
     yield app
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The embedded demo service, signed in as its dispatcher, with a replica synced once."""
+    from app.main import _start_demo
+
+    server, session = _start_demo(tmp_path_factory.mktemp("demo"))
+    yield session
+    session.close()
+    server.stop()

@@ -1,0 +1,103 @@
+"""Signing in to a school's own server (plain ``fsp``), and opening the local replica for it.
+
+Blocking: call these off the GUI thread. Errors are ``SignInError`` with a message for a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from app.services.api_client import ApiClient, ApiError, Offline, Refused, Unauthorized
+from app.services.credentials import CredentialsUnavailable, KeyringTokenStore
+from app.services.replica import Replica
+from app.services.sync_engine import SyncEngine
+
+__all__ = ["DesktopSession", "SignInError", "sign_in", "resume", "open_session",
+           "default_data_folder"]
+
+APP_NAME = "fsp-dispatcher"
+
+
+class SignInError(Exception):
+    """Signing in failed; the message says what happened and what to do next."""
+
+
+@dataclass
+class DesktopSession:
+    """A signed-in client, its replica and the sync engine over both (after a first sync)."""
+
+    client: ApiClient
+    replica: Replica
+    engine: SyncEngine
+    email: str
+
+    def close(self) -> None:
+        self.client.close()
+        self.replica.close()
+
+
+def default_data_folder() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _normalised_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url:
+        raise SignInError("Enter the server's address, e.g. https://dispatch.example-school.com")
+    if "://" not in url:
+        url = "https://" + url
+    return url
+
+
+def sign_in(url: str, email: str, password: str, *, remember: bool) -> ApiClient:
+    """A client signed in with e-mail and password; with ``remember`` the refresh token goes to
+    the OS keyring so the next start signs in silently."""
+    url = _normalised_url(url)
+    store = KeyringTokenStore() if remember else None
+    if store is not None:
+        try:
+            store.load(url, email)  # fails early when there is no usable keyring
+        except CredentialsUnavailable as exc:
+            raise SignInError(str(exc)) from exc
+    client = ApiClient(base_url=url, token_store=store)
+    try:
+        client.login(email.strip(), password)
+    except Unauthorized as exc:
+        client.close()
+        raise SignInError("Wrong e-mail or password: check both and try again") from exc
+    except Offline as exc:
+        client.close()
+        raise SignInError(f"Cannot reach {url}: check the address and the network") from exc
+    except Refused as exc:
+        client.close()
+        raise SignInError(str(exc)) from exc
+    except (ApiError, CredentialsUnavailable) as exc:
+        client.close()
+        raise SignInError(str(exc)) from exc
+    return client
+
+
+def resume(url: str, email: str) -> ApiClient:
+    """A client signed in silently with the refresh token remembered in the keyring."""
+    client = ApiClient(base_url=_normalised_url(url), token_store=KeyringTokenStore())
+    try:
+        client.resume(email)
+    except (ApiError, CredentialsUnavailable) as exc:
+        client.close()
+        raise SignInError(str(exc)) from exc
+    return client
+
+
+def open_session(client: ApiClient, folder: Path) -> DesktopSession:
+    """The replica for the signed-in school in ``folder`` (one file per school) and a first sync
+    (offline is fine: the replica shows the last known state)."""
+    account = client.account
+    if account is None:
+        raise SignInError("Not signed in: sign in first")
+    replica = Replica(folder / f"replica-{account.school_id}.sqlite3")
+    engine = SyncEngine(client=client, replica=replica)
+    engine.sync_once()
+    return DesktopSession(client=client, replica=replica, engine=engine, email=account.email)
