@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from sync.aircraft.models import Aircraft
 from sync.database.session import session_scope
 from sync.flights.models import Flight, FlightType
-from sync.people.models import Instructor
 from tests.support.fake_aviationweather import fake_weather_server  # noqa: F401
-
-HOUR = timedelta(hours=1)
-NOW = datetime.now(UTC).replace(second=0, microsecond=0)
-TOMORROW = NOW.replace(hour=15, minute=0) + timedelta(days=1)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+from tests.sync.api.booking import HOUR, NOW, TOMORROW, iso, lesson, with_fleet
 
 
 @pytest.fixture
 def school(signed_in_school, api_server):
-    school = signed_in_school()
-    with session_scope(api_server.engine) as db:
-        aircraft = Aircraft(school_id=school.school_id, tail_number=f"N{uuid.uuid4().hex[:5]}",
-                            model="C172S", home_airport="KAUS", max_crosswind_kt=15)
-        colleague = Instructor(school_id=school.school_id, name="Other CFI", email="o@example.com",
-                               ratings=["CFI"])
-        db.add_all([aircraft, colleague])
-        db.flush()
-        school.aircraft_id, school.colleague_id = aircraft.id, colleague.id
-    return school
-
-
-def lesson(school, start=TOMORROW, **fields):
-    return {
-        "student_id": str(school.student_id),
-        "instructor_id": str(school.instructor_id),
-        "aircraft_id": str(school.aircraft_id),
-        "start_at": iso(start),
-        "end_at": iso(start + HOUR),
-        "departure": "KAUS",
-        "flight_type": "DUAL",
-    } | fields
+    return with_fleet(signed_in_school(), api_server)
 
 
 def test_book_read_list_update_and_cancel(school):

@@ -6,48 +6,20 @@ import random
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from sync.aircraft.models import Aircraft
 from sync.database.session import session_scope
 from sync.flights.models import Flight, FlightType
-from sync.people.models import Instructor, Student
+from sync.people.models import Student
 from sync.weather.minimums import TrainingLevel
-
-HOUR = timedelta(hours=1)
-TOMORROW = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=1)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+from tests.sync.api.booking import HOUR, TOMORROW, lesson, with_fleet
 
 
 @pytest.fixture
 def school(signed_in_school, api_server):
-    school = signed_in_school()
-    with session_scope(api_server.engine) as db:
-        aircraft = Aircraft(school_id=school.school_id, tail_number=f"N{uuid.uuid4().hex[:5]}",
-                            model="C172S", home_airport="KAUS", max_crosswind_kt=15)
-        colleague = Instructor(school_id=school.school_id, name="Other CFI",
-                               email=f"o-{uuid.uuid4().hex[:6]}@example.com", ratings=["CFI"])
-        db.add_all([aircraft, colleague])
-        db.flush()
-        school.aircraft_id, school.colleague_id = aircraft.id, colleague.id
-    return school
-
-
-def lesson(school, start=TOMORROW, **fields):
-    return {
-        "student_id": str(school.student_id),
-        "instructor_id": str(school.instructor_id),
-        "aircraft_id": str(school.aircraft_id),
-        "start_at": iso(start),
-        "end_at": iso(start + HOUR),
-        "departure": "KAUS",
-        "flight_type": "DUAL",
-    } | fields
+    return with_fleet(signed_in_school(), api_server)
 
 
 def mutation(table, op, row_id=None, base_version=None, **data):
