@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_mode = bool(args.demo or args.screenshot)
 
     from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.services import sign_in as sign_in_service
@@ -82,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # the sign-in dialog closes before the window opens
+    app.setWindowIcon(QIcon(str(_application_icon())))
     settings = QSettings()
     state: dict[str, object] = {"status": 0}
 
@@ -183,6 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if state.get("server") is not None:
         state["server"].stop()
     return int(state["status"])
+
+
+def _application_icon() -> Path:
+    # resources/ sits beside the packages in a checkout; a frozen build sets FSP_RESOURCES (its
+    # runtime hook). app/ may not import sync/, so this repeats sync.resources' two-line rule.
+    base = os.environ.get("FSP_RESOURCES") or Path(__file__).resolve().parent.parent / "resources"
+    return Path(base) / "icons" / "fsp.png"
 
 
 if __name__ == "__main__":
