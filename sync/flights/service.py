@@ -118,18 +118,29 @@ def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreat
     instructor = _check(db, school_id, flight)
     _require_may_change(actor, instructor_id=flight.instructor_id, instructor=instructor, db=db)
     db.add(flight)
-    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action="create",
-                         row=flight, actor_account_id=_actor_id(actor))
+    _audit(db, school_id=school_id, actor=actor, action="create", flight=flight)
     return flight
 
+
+
+def _changeable(db: Session, *, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID) -> Flight:
+    """The lesson, once the actor is shown to be staff who may change it (update and cancel)."""
+    _require_staff(actor, school_id)
+    flight = get(db=db, school_id=school_id, flight_id=flight_id)
+    _require_may_change(actor, instructor_id=flight.instructor_id, db=db)
+    return flight
+
+
+def _audit(db: Session, *, school_id: uuid.UUID, actor: Actor, action: str, flight: Flight,
+           before: dict | None = None) -> None:
+    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action=action,
+                         row=flight, before=before, actor_account_id=_actor_id(actor))
 
 def update(
     *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightUpdate,
     now: datetime,
 ) -> Flight:
-    _require_staff(actor, school_id)
-    flight = get(db=db, school_id=school_id, flight_id=flight_id)
-    _require_may_change(actor, instructor_id=flight.instructor_id, db=db)
+    flight = _changeable(db, actor=actor, school_id=school_id, flight_id=flight_id)
     if data.version is not None and data.version != flight.version:
         raise Conflict(
             f"the lesson was changed by someone else (version {flight.version}, not {data.version}); "
@@ -174,8 +185,7 @@ def update(
     except Exception:
         db.expire(flight)
         raise
-    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action="update",
-                         row=flight, before=before, actor_account_id=_actor_id(actor))
+    _audit(db, school_id=school_id, actor=actor, action="update", flight=flight, before=before)
     return flight
 
 
@@ -183,9 +193,7 @@ def cancel(
     *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightCancel,
     now: datetime,
 ) -> Flight:
-    _require_staff(actor, school_id)
-    flight = get(db=db, school_id=school_id, flight_id=flight_id)
-    _require_may_change(actor, instructor_id=flight.instructor_id, db=db)
+    flight = _changeable(db, actor=actor, school_id=school_id, flight_id=flight_id)
     if flight.status not in _CANCELLABLE:
         raise Conflict(f"the lesson is {flight.status.value} and cannot be cancelled",
                        field="status", rule="FLIGHT_CLOSED", conflict=_summary(flight))
@@ -193,8 +201,7 @@ def cancel(
     flight.status = FlightStatus.CANCELLED
     note = f"Cancelled {_show(now)} by {_actor_name(actor)}: {data.reason}"
     flight.notes = f"{flight.notes}\n{note}" if flight.notes else note
-    audit_service.record(db=db, school_id=school_id, actor=_actor_name(actor), action="cancel",
-                         row=flight, before=before, actor_account_id=_actor_id(actor))
+    _audit(db, school_id=school_id, actor=actor, action="cancel", flight=flight, before=before)
     return flight
 
 
