@@ -1,8 +1,8 @@
 """The sync service in-process for ``fsp --demo``: the only place the desktop imports ``sync``.
 
 ``EmbeddedServer(folder=…).start()`` migrates a SQLite file in ``folder`` to head, seeds the demo
-school once, runs one weather sweep over recorded weather (so the calendar shows GO, MARGINAL and
-NO_GO lessons), and serves the API under uvicorn on 127.0.0.1 (a free port) in a daemon thread.
+school once, runs one weather sweep over recorded weather replayed as if taken this hour
+(``sync.weather.replay``: so the calendar shows GO, MARGINAL and NO_GO lessons on any day), and serves the API under uvicorn on 127.0.0.1 (a free port) in a daemon thread.
 It returns the URL and the demo dispatcher's sign-in. Mail goes to ``folder/outbox`` as .eml
 files; the hourly sweep scheduler is off.
 
@@ -75,7 +75,7 @@ class EmbeddedServer:
         self._engine = None
         self.url: str | None = None
         self.seeded_now = False  # True when this start wrote a fresh demo school
-        self._previous_recorded: str | None = None
+        self._previous_environment: dict[str, str | None] = {}
 
     @property
     def database_url(self) -> str:
@@ -96,7 +96,7 @@ class EmbeddedServer:
         from sync.database import migrations
         from sync.database.session import create_engine_for
         from sync.resources import resource_path
-        from sync.weather.check import RECORDED_VARIABLE
+        from sync.weather.check import RECORDED_VARIABLE, REPLAY_VARIABLE
 
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -105,10 +105,13 @@ class EmbeddedServer:
             raise EmbeddedServerError(
                 f"cannot create the demo folder {self.folder} ({exc.strerror}): check that the "
                 "disk is writable, or pass another folder") from exc
-        # The service reads the weather source at each check: recorded reports, never the network.
+        # The service reads the weather source at each check: recorded reports, never the network,
+        # replayed as if taken this hour so the demo shows live-looking weather on any day.
         # (Put back on stop, so a process that goes on after the demo is not left changed.)
-        self._previous_recorded = os.environ.get(RECORDED_VARIABLE)
-        os.environ[RECORDED_VARIABLE] = str(resource_path("demo", "weather"))
+        demo_environment = {RECORDED_VARIABLE: str(resource_path("demo", "weather")),
+                            REPLAY_VARIABLE: "present"}
+        self._previous_environment = {name: os.environ.get(name) for name in demo_environment}
+        os.environ.update(demo_environment)
         migrations.upgrade(self.database_url)
         self._engine = create_engine_for(self.database_url)
         password = secrets.token_urlsafe(12)
@@ -144,12 +147,12 @@ class EmbeddedServer:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
-            from sync.weather.check import RECORDED_VARIABLE
-
-            if self._previous_recorded is None:
-                os.environ.pop(RECORDED_VARIABLE, None)
-            else:
-                os.environ[RECORDED_VARIABLE] = self._previous_recorded
+            for name, value in self._previous_environment.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            self._previous_environment = {}
 
     def __enter__(self) -> EmbeddedServer:
         return self
@@ -180,13 +183,10 @@ class EmbeddedServer:
     def _sweep_once(self) -> None:
         from sync.database.session import make_sessionmaker
         from sync.sweep.service import run_sweep
-        from sync.weather.check import weather_source_from_settings
+        from sync.resources import resource_path
+        from sync.weather.replay import ReplayedWeatherSource
 
-        source = weather_source_from_settings()
-        try:
-            run_sweep(session_factory=make_sessionmaker(self._engine), source=source,
-                      now=self._clock().astimezone(UTC))
-        finally:
-            close = getattr(source, "close", None)
-            if callable(close):
-                close()
+        # This server's clock, not the wall clock: the sweep and the weather agree on "now".
+        source = ReplayedWeatherSource(resource_path("demo", "weather"), clock=self._clock)
+        run_sweep(session_factory=make_sessionmaker(self._engine), source=source,
+                  now=self._clock().astimezone(UTC))

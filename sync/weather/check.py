@@ -27,17 +27,27 @@ from sync.weather.judge import PilotLimits
 from sync.weather.lesson import LessonAssessment, assess_lesson
 from sync.weather.minimums import Margin, Minimums, TrainingLevel, minimums_for
 from sync.weather.serialization import assessment_json
+from sync.weather.replay import ReplayedWeatherSource
 from sync.weather.sources import AviationWeatherClient, RecordedWeatherSource, WeatherSource
 from sync.weather.station_weather import StationWeather, gather_weather
 
 RECORDED_VARIABLE = "FSP_WEATHER_RECORDED"
+# "present": replay the recording as if taken in the current hour (the demo, on any day).
+REPLAY_VARIABLE = "FSP_WEATHER_RECORDED_REPLAY"
 
 
 def weather_source_from_settings() -> WeatherSource:
-    """Recorded weather when ``FSP_WEATHER_RECORDED`` names a folder, else the Data API
-    (``FSP_WEATHER_URL``, default aviationweather.gov)."""
+    """Recorded weather when ``FSP_WEATHER_RECORDED`` names a folder (moved to the present when
+    ``FSP_WEATHER_RECORDED_REPLAY=present``), else the Data API (``FSP_WEATHER_URL``, default
+    aviationweather.gov)."""
     recorded = os.environ.get(RECORDED_VARIABLE, "").strip()
     if recorded:
+        replay = os.environ.get(REPLAY_VARIABLE, "").strip().lower()
+        if replay == "present":
+            return ReplayedWeatherSource(recorded)
+        if replay:
+            raise ValueError(f"{REPLAY_VARIABLE}={replay!r} is not understood: use 'present' "
+                             "or leave it unset")
         return RecordedWeatherSource(recorded)
     return AviationWeatherClient()
 
