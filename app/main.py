@@ -2,8 +2,9 @@
 
 - ``fsp --demo``: the service in-process over a demo school, then the main window signed in as
   the demo dispatcher.
-- ``fsp --screenshot PATH [--view week|day] [--date YYYY-MM-DD]``: the same demo, rendered once
-  into a PNG, then exit (works with ``QT_QPA_PLATFORM=offscreen``).
+- ``fsp --screenshot PATH [--view week|day] [--date YYYY-MM-DD] [--panel review]``: the same demo,
+  rendered once into a PNG, then exit (works with ``QT_QPA_PLATFORM=offscreen``); ``--panel
+  review`` shows the reschedule review on the first open request.
 - plain ``fsp``: sign in to a school's own server (a dialog; with "remember me" the refresh token
   goes to the OS keyring and the next start signs in silently), then the main window.
 """
@@ -11,15 +12,17 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from app.services.sign_in import DesktopSession, default_data_folder, open_session
+from app.services.sign_in import (DesktopSession, SignInOffline, default_data_folder,
+                                  open_session, replica_file)
 
-__all__ = ["main"]
+__all__ = ["main", "choose_start"]
 
 ORGANISATION = "fsp-dispatcher"
 APPLICATION = "Flight Schedule Pro Dispatcher"
@@ -40,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render the main window (of the demo) into a PNG and exit")
     parser.add_argument("--view", choices=("week", "day"), help="the calendar view to open")
     parser.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day to show")
+    parser.add_argument("--panel", choices=("review",),
+                        help="with --screenshot: show this panel too (review: the reschedule "
+                             "review on the first open request)")
     parser.add_argument("--data-dir", type=Path, metavar="FOLDER",
                         help="where the local replica (and for the demo: its database and mail "
                              "outbox) live (default: the user data folder)")
@@ -104,13 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         state["session"] = session
         loop = SyncLoop(engine=session.engine)
         window = MainWindow(sync_loop=loop, replica=session.replica, user_email=session.email,
-                            fetch_weather=session.client.current_weather, mode=args.view,
+                            client=session.client, mode=args.view,
+                            restore_layout=not args.screenshot,
                             day=args.date)
         state["loop"], state["window"] = loop, window
         if args.screenshot:
             window.resize(1600, 900)
             # After the calendar and the first weather reports (or their failure) are shown.
-            pending = {"loaded", "weather"}
+            pending = {"loaded", "weather"} | ({"review"} if args.panel == "review" else set())
 
             def ready(part: str) -> None:
                 pending.discard(part)
@@ -118,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     QTimer.singleShot(200, save_screenshot)
 
             window.loaded.connect(lambda: ready("loaded"))
+            if args.panel == "review":
+                _show_review_for_screenshot(window, ready)
             window.weather_board.refreshed.connect(lambda: ready("weather"))
             window.weather_board.refresh_failed.connect(lambda _message: ready("weather"))
             # Never wait forever on the weather (no airports, a slow answer): the calendar is enough.
@@ -127,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             loop.start()
         window.show()
         window.reload()
+        # What is built by now lives as long as the app: out of the collector's sight, a full
+        # collection (set off by a big pull's allocations) scans only what came since. Otherwise
+        # it walks every Qt wrapper and module object, tens of ms holding the GIL: a stall.
+        gc.freeze()
 
     def save_screenshot() -> None:
         if state.get("saved"):
@@ -144,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = args.data_dir or default_data_folder()
 
     def open_for(client: object) -> None:
+        # Not secret: which school's replica to open when the next start finds no network.
+        settings.setValue("signin/school_id", client.account.school_id)
         run_in_background(lambda: sign_in_service.open_session(client, folder), show_window, fail)
 
     def ask(message: str = "") -> None:
@@ -170,8 +185,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         url, email = settings.value("signin/url", ""), settings.value("signin/email", "")
         if url and email and settings.value("signin/remember", "true") == "true":
+            def resume_failed(error: Exception) -> None:
+                school_id = str(settings.value("signin/school_id", "") or "")
+
+                def offline_or_not() -> DesktopSession:  # looks at the disk: off the GUI thread
+                    if choose_start(error, school_id, folder) != "offline":
+                        raise error
+                    # The last known schedule; the sync loop signs in when the service answers.
+                    return sign_in_service.start_offline(str(url), str(email), folder, school_id)
+
+                run_in_background(offline_or_not, show_window,
+                                  lambda failure: ask(f"Sign in again: {failure}"))
+
             run_in_background(lambda: sign_in_service.resume(str(url), str(email)), open_for,
-                              lambda error: ask(f"Sign in again: {error}"))
+                              resume_failed)
         else:
             ask()
     app.exec()
@@ -186,6 +213,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     if state.get("server") is not None:
         state["server"].stop()
     return int(state["status"])
+
+
+def _show_review_for_screenshot(window: object, ready: object) -> None:
+    """The reschedule review raised, wide enough for its three cards, on the first open request;
+    ``ready("review")`` once it shows that request with its history."""
+    from PySide6.QtCore import Qt
+
+    review = window.reschedule_review
+    state = {"started": False}
+
+    def first_load() -> None:
+        if state["started"]:
+            return
+        state["started"] = True
+        # Tabbed with the alerts as on a first start (a remembered layout may have moved it), and
+        # given most of the window: the three option cards need the width, the history the height.
+        window.resize(1600, 1000)
+        window.tabifyDockWidget(window.alerts_dock, review)
+        window.show_reschedule_review()
+        window.resizeDocks([review], [1180], Qt.Orientation.Horizontal)
+        if window.weather_board is not None:
+            window.resizeDocks([window.weather_board], [160], Qt.Orientation.Vertical)
+        request_id = review.first_open_request()
+        if request_id is None:
+            ready("review")
+            return
+        review.request_shown.connect(lambda shown: ready("review") if shown == request_id else None)
+        review.show_request(request_id)
+
+    review.refreshed.connect(first_load)
+
+
+def choose_start(resume_error: BaseException, remembered_school_id: str,
+                 folder: Path) -> str:
+    """After the silent sign-in failed: ``"offline"`` — open the remembered school's replica
+    without the network (``sign_in.start_offline``) — when only the network is missing and this
+    computer has that replica; otherwise ``"dialog"`` (sign in again)."""
+    if (isinstance(resume_error, SignInOffline) and remembered_school_id
+            and replica_file(folder, remembered_school_id).is_file()):
+        return "offline"
+    return "dialog"
 
 
 def _application_icon() -> Path:

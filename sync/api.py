@@ -27,6 +27,7 @@ from sync.database.session import READ_ONLY, create_engine_for, make_sessionmake
 from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from sync.flights.router import router as flights_router
 from sync.metrics.router import router as metrics_router
+from sync.notify.router import router as notify_router
 from sync.people.router import instructors_router, students_router
 from sync.replication.router import router as replication_router
 from sync.reschedule.router import router as reschedule_router
@@ -44,6 +45,7 @@ ROUTERS: list[tuple[APIRouter, str, list[str]]] = [
     (weather_router, "/weather", ["weather"]),
     (replication_router, "/sync", ["sync"]),
     (metrics_router, "/metrics", ["metrics"]),
+    (notify_router, "/notifications", ["notifications"]),
     (reschedule_router, "/reschedule", ["reschedule"]),
     (student_pages_router, "/r", ["student pages"]),
 ]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from app.services.replica import Replica
 
-__all__ = ["Lesson", "Schedule", "load_schedule", "parse_time"]
+__all__ = ["Lesson", "Schedule", "load_school", "load_schedule", "parse_time"]
 
 
 def parse_time(text: str) -> datetime:
@@ -35,6 +35,10 @@ class Lesson:
     verdict: str | None = None  # the latest weather check's verdict, if any
     reasons: tuple[str, ...] = ()
     pending: bool = False  # a local edit not yet accepted by the service
+    student_id: str = ""
+    instructor_id: str | None = None  # None: a solo lesson
+    notes: str = ""
+    version: int | None = None  # the version last pulled (None: booked here, not yet sent)
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,26 @@ class Schedule:
     aircraft: tuple[tuple[str, str], ...] = ()  # (id, "N172HC · C172S"), by tail number
     lessons: tuple[Lesson, ...] = ()
     airports: tuple[str, ...] = ()
+    students: tuple[tuple[str, str], ...] = ()  # (id, name), by name: the editor's choices
+    instructors: tuple[tuple[str, str], ...] = ()  # (id, name), by name; calendar rows too
+    instructor_accounts: tuple[tuple[str, str], ...] = ()  # (account id, instructor id)
+    home_location: tuple[float, float] | None = None  # home airport (lat, lon); None: unknown
 
 
-def _latest_checks(replica: Replica) -> dict[str, dict]:
-    latest: dict[str, dict] = {}
-    for row in replica.rows("weather_checks"):
-        data = row.data
-        known = latest.get(data["flight_id"])
-        if known is None or data["checked_at"] > known["checked_at"]:
-            latest[data["flight_id"]] = data
-    return latest
+def _latest_checks(replica: Replica, flight_ids: list[str]) -> dict[str, dict]:
+    # Only the latest check of the lessons shown: every sweep stores one per lesson, so the
+    # table grows by the hour; SQLite picks them (``Replica.latest_weather_checks``).
+    return replica.latest_weather_checks(flight_ids)
+
+
+def load_school(replica: Replica) -> Schedule:
+    """Only the school (name, home airport and its location, time zone), no lessons: what places
+    the week."""
+    schools = replica.rows("schools")
+    school = schools[0].data if schools else {}
+    return Schedule(school=school.get("name", ""), home_airport=school.get("home_airport", ""),
+                    timezone=zoneinfo.ZoneInfo(school.get("timezone") or "UTC"),
+                    home_location=_home_location(school))
 
 
 def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
@@ -63,10 +77,11 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
     zone = zoneinfo.ZoneInfo(school.get("timezone") or "UTC")
     names = {table: {row.id: row.data for row in replica.rows(table)}
              for table in ("students", "instructors", "aircraft")}
-    checks = _latest_checks(replica)
+    rows = replica.lessons_between(start, end)
+    checks = _latest_checks(replica, [row.id for row in rows])
     aircraft = sorted(names["aircraft"].items(), key=lambda item: item[1].get("tail_number", ""))
     lessons = []
-    for row in replica.flights_between(start, end):
+    for row in rows:
         data = row.data
         plane = names["aircraft"].get(data["aircraft_id"], {})
         check = checks.get(row.id, {})
@@ -79,7 +94,9 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
             departure=data.get("departure") or "", destination=data.get("destination") or "",
             verdict=check.get("verdict"),
             reasons=tuple(reason.get("text", "") for reason in check.get("reasons", [])),
-            pending=row.state != "synced",
+            pending=row.state != "synced", student_id=data["student_id"],
+            instructor_id=data.get("instructor_id"), notes=data.get("notes") or "",
+            version=row.version,
         ))
     airports = {school.get("home_airport") or ""}
     airports |= {plane.get("home_airport") or "" for plane in names["aircraft"].values()}
@@ -90,4 +107,23 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
                         + ("" if plane.get("in_service", True) else " (out of service)"))
                        for plane_id, plane in aircraft),
         lessons=tuple(lessons), airports=tuple(sorted(code for code in airports if code)),
+        students=_by_name(names["students"]), instructors=_by_name(names["instructors"]),
+        instructor_accounts=tuple((person["account_id"], person_id)
+                                  for person_id, person in names["instructors"].items()
+                                  if person.get("account_id")),
+        home_location=_home_location(school),
     )
+
+
+def _home_location(school: dict) -> tuple[float, float] | None:
+    """The home airport's (latitude, longitude), which the service keeps on the school row from
+    its station data; None when the service does not know it (or has not sent it yet)."""
+    latitude, longitude = school.get("home_latitude"), school.get("home_longitude")
+    if latitude is None or longitude is None:
+        return None
+    return float(latitude), float(longitude)
+
+
+def _by_name(people: dict[str, dict]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(((person_id, person.get("name", "?")) for person_id, person in people.items()),
+                        key=lambda item: item[1].lower()))

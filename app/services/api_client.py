@@ -166,6 +166,9 @@ class ApiClient:
     ``base_url``. The client owns it either way: ``close()`` closes it.
     ``token_store``: keeps the refresh token (``credentials.KeyringTokenStore``); None keeps it in
     memory only ("remember me" off).
+
+    A client may start not signed in and resume silently at its first request that reaches the
+    service (``resume_when_reachable``): how the app starts while the network is down.
     """
 
     def __init__(self, *, base_url: str, http_client: httpx.Client | None = None,
@@ -177,6 +180,10 @@ class ApiClient:
         self._token_store = token_store
         self._lock = threading.Lock()
         self._session: Session | None = None
+        # A silent sign-in put off until the service answers (``resume_when_reachable``): the
+        # e-mail and the school whose data is shown. One resume at a time (it rotates the token).
+        self._deferred: tuple[str, str | None] | None = None
+        self._deferred_lock = threading.Lock()
 
     # -- signing in ------------------------------------------------------------------------
 
@@ -212,6 +219,24 @@ class ApiClient:
             raise
         return self._signed_in(body)
 
+    def resume_when_reachable(self, email: str, *, school_id: str | None = None) -> None:
+        """Not signed in yet (the service cannot be reached now): the next request that needs a
+        sign-in first resumes silently as ``email`` (``resume``), so the app can start offline.
+
+        Until then such requests raise ``Offline`` (still pending, tried again by the next
+        request). A refresh token the service refuses, or none stored, raises ``Unauthorized``
+        saying to sign in again (no longer pending). ``school_id``: the school whose data this
+        client works on; a sign-in that turns out to be another school's is refused the same way.
+        """
+        with self._deferred_lock:
+            self._deferred = (email, school_id)
+
+    @property
+    def resume_pending(self) -> str | None:
+        """The e-mail of a silent sign-in put off by ``resume_when_reachable``, or None."""
+        deferred = self._deferred
+        return deferred[0] if deferred and self._session is None else None
+
     def adopt(self, session: Session) -> None:
         """Use a sign-in obtained elsewhere (the embedded launcher's, or one restored by the app);
         its refresh token goes to the token store like a login's."""
@@ -224,6 +249,7 @@ class ApiClient:
         """Forget the sign-in here and in the token store (the service's token simply expires)."""
         with self._lock:
             session, self._session = self._session, None
+        self._deferred = None
         if session is not None:
             self._forget(session.account.email)
 
@@ -310,6 +336,52 @@ class ApiClient:
         """Latest METAR and TAF periods per station, with flight categories."""
         return self._get("/weather/current", params={"ids": ",".join(stations)})
 
+    # -- rescheduling (each request with its options and ``history``: who acted when) ------
+
+    def list_reschedule_requests(self, state: str | None = None) -> list[dict[str, Any]]:
+        """The school's reschedule requests, newest first (``state``: PENDING_STUDENT, …)."""
+        params = {"state": state} if state is not None else None
+        return self._get("/reschedule", params=params)["items"]
+
+    def get_reschedule_request(self, request_id: str | uuid.UUID) -> dict[str, Any]:
+        return self._get(f"/reschedule/{request_id}")
+
+    def open_reschedule_request(self, flight_id: str | uuid.UUID) -> dict[str, Any]:
+        """Open a request with options for a weather-cancelled or at-risk lesson; one already
+        open is ``Refused(409, rule="REQUEST_ALREADY_OPEN", conflict={"id", "state"})``."""
+        return self._send("POST", "/reschedule", json={"flightId": str(flight_id)})
+
+    def select_reschedule_option(self, request_id: str | uuid.UUID, rank: int) -> dict[str, Any]:
+        """Pick option ``rank`` for the student (who said so on the phone, say); a slot taken
+        meanwhile is ``Refused(409, rule="SLOT_TAKEN", conflict={"options": fresh ones})``."""
+        return self._send("POST", f"/reschedule/{request_id}/select", json={"option": int(rank)})
+
+    def confirm_reschedule(self, request_id: str | uuid.UUID) -> dict[str, Any]:
+        """Book the chosen option (the lesson's instructor, a dispatcher or an admin)."""
+        return self._send("POST", f"/reschedule/{request_id}/confirm")
+
+    def reject_reschedule(self, request_id: str | uuid.UUID, reason: str = "") -> dict[str, Any]:
+        """Close the request: none of the options will do."""
+        return self._send("POST", f"/reschedule/{request_id}/reject", json={"reason": reason})
+
+    def search_reschedule_again(self, request_id: str | uuid.UUID) -> dict[str, Any]:
+        """Replace the open request by a new one with freshly searched options (the new request);
+        a closed one is ``Refused(409, rule="REQUEST_CLOSED")``."""
+        return self._send("POST", f"/reschedule/{request_id}/search-again")
+
+    def list_notifications(self, *, status: str | None = None, offset: int = 0,
+                           limit: int = 100) -> dict[str, Any]:
+        """The school's outgoing mail, newest first (never the bodies); a page."""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if status is not None:
+            params["status"] = status
+        return self._get("/notifications", params=params)
+
+    def retry_notification(self, notification_id: str | uuid.UUID) -> dict[str, Any]:
+        """Send a FAILED mail again at the sender's next pass; any other status is
+        ``Refused(409, rule="NOTIFICATION_NOT_FAILED")``."""
+        return self._send("POST", f"/notifications/{notification_id}/retry")
+
     def metrics(self) -> dict[str, Any]:
         return self._get("/metrics")
 
@@ -363,6 +435,35 @@ class ApiClient:
             self._token_store.save(self.base_url, session.account.email, session.tokens.refresh_token)
         return session
 
+    def _resume_deferred(self) -> Session | None:
+        """The silent sign-in ``resume_when_reachable`` put off, now; None when there is none."""
+        with self._deferred_lock:
+            if self._session is not None:  # another thread resumed while we waited
+                return self._session
+            if self._deferred is None:
+                return None
+            email, school_id = self._deferred
+            again = ("sign in again; your changes are kept on this computer and are sent once "
+                     "you have")
+            try:
+                session = self.resume(email)
+            except Unauthorized as exc:
+                self._deferred = None
+                raise Unauthorized(f"Your saved sign-in for {email} is no longer valid: "
+                                   f"{again}") from exc
+            except ApiError:
+                raise  # Offline, ServerError…: still pending, tried again by the next request
+            except Exception as exc:  # the token store's own failure (a locked keyring)
+                raise ApiError(f"Your saved sign-in for {email} could not be read ({exc}): "
+                               "unlock the password store (keyring), or sign in again") from exc
+            self._deferred = None
+            if school_id is not None and session.account.school_id != school_id:
+                with self._lock:
+                    self._session = None
+                raise Unauthorized(f"{email} now belongs to another school than the schedule "
+                                   f"shown here: {again}")
+            return session
+
     def _forget(self, email: str) -> None:
         if self._token_store is not None:
             self._token_store.delete(self.base_url, email)
@@ -408,7 +509,7 @@ class ApiClient:
               params: Mapping[str, Any] | None = None, authenticated: bool = True) -> Any:
         access = None
         if authenticated:
-            session = self._session
+            session = self._session or self._resume_deferred()
             if session is None:
                 raise Unauthorized("You are not signed in: sign in first")
             access = session.tokens.access_token

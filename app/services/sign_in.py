@@ -1,6 +1,10 @@
 """Signing in to a school's own server (plain ``fsp``), and opening the local replica for it.
 
-Blocking: call these off the GUI thread. Errors are ``SignInError`` with a message for a person.
+Blocking: call these off the GUI thread. Errors are ``SignInError`` with a message for a person;
+``SignInOffline`` (a ``SignInError``) when the service could not be reached — then, if this
+computer has the school's replica, ``start_offline`` opens it without the network: the last known
+schedule, edits queued, and the first round of sync that reaches the service signs in silently
+(the keyring's refresh token) and sends them.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ import platformdirs
 
 from app.services.api_client import ApiClient, ApiError, Offline, Refused, Unauthorized
 from app.services.credentials import CredentialsUnavailable, KeyringTokenStore
-from app.services.replica import Replica
+from app.services.replica import Replica, ReplicaError
 from app.services.sync_engine import SyncEngine
 
-__all__ = ["DesktopSession", "SignInError", "sign_in", "resume", "open_session",
-           "default_data_folder"]
+__all__ = ["DesktopSession", "SignInError", "SignInOffline", "sign_in", "resume", "open_session",
+           "start_offline", "replica_file", "default_data_folder"]
 
 APP_NAME = "fsp-dispatcher"
 
@@ -25,9 +29,16 @@ class SignInError(Exception):
     """Signing in failed; the message says what happened and what to do next."""
 
 
+class SignInOffline(SignInError):
+    """The service could not be reached (``api_client.Offline`` is the cause); a remembered
+    sign-in is still good to try later (``start_offline``)."""
+
+
 @dataclass
 class DesktopSession:
-    """A signed-in client, its replica and the sync engine over both (after a first sync)."""
+    """A client, its replica and the sync engine over both: signed in and synced once
+    (``open_session``), or not yet signed in and to be resumed when the service answers
+    (``start_offline``: ``client.account`` is None until then)."""
 
     client: ApiClient
     replica: Replica
@@ -41,6 +52,11 @@ class DesktopSession:
 
 def default_data_folder() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def replica_file(folder: Path, school_id: str) -> Path:
+    """The local replica of one school in ``folder`` (one file per school)."""
+    return Path(folder) / f"replica-{school_id}.sqlite3"
 
 
 def _normalised_url(url: str) -> str:
@@ -85,6 +101,9 @@ def resume(url: str, email: str) -> ApiClient:
     client = ApiClient(base_url=_normalised_url(url), token_store=KeyringTokenStore())
     try:
         client.resume(email)
+    except Offline as exc:
+        client.close()
+        raise SignInOffline(str(exc)) from exc
     except (ApiError, CredentialsUnavailable) as exc:
         client.close()
         raise SignInError(str(exc)) from exc
@@ -97,7 +116,27 @@ def open_session(client: ApiClient, folder: Path) -> DesktopSession:
     account = client.account
     if account is None:
         raise SignInError("Not signed in: sign in first")
-    replica = Replica(folder / f"replica-{account.school_id}.sqlite3")
+    replica = Replica(replica_file(folder, account.school_id))
     engine = SyncEngine(client=client, replica=replica)
     engine.sync_once()
     return DesktopSession(client=client, replica=replica, engine=engine, email=account.email)
+
+
+def start_offline(url: str, email: str, folder: Path, school_id: str) -> DesktopSession:
+    """The school's replica in ``folder`` with a client not signed in yet, for a start while the
+    service cannot be reached: no network here (it returns at once). The first request that
+    reaches the service resumes silently as ``email`` from the keyring
+    (``ApiClient.resume_when_reachable``); the sync loop's rounds do that, then push the queued
+    edits. A refused refresh token makes the sync status ``signed_out`` (sign in again)."""
+    path = replica_file(folder, school_id)
+    if not path.is_file():
+        raise SignInError("Nothing to show offline yet: connect to the network and sign in once")
+    client = ApiClient(base_url=_normalised_url(url), token_store=KeyringTokenStore())
+    client.resume_when_reachable(email.strip(), school_id=school_id)
+    try:
+        replica = Replica(path)
+    except ReplicaError as exc:
+        client.close()
+        raise SignInError(str(exc)) from exc
+    engine = SyncEngine(client=client, replica=replica)
+    return DesktopSession(client=client, replica=replica, engine=engine, email=email.strip())

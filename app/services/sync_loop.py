@@ -109,6 +109,25 @@ class SyncLoop(QObject):
         """The person's choice for a conflict (``"mine"`` or ``"theirs"``); a round follows."""
         self._submit("resolve", lambda: self.engine.resolve_conflict(mutation_id, keep))
 
+    def discard_edit(self, mutation_id: str) -> None:
+        """Drop a refused (or conflicting, or unsent) edit off the GUI thread; ``changed`` follows
+        and the row shows the server's version again."""
+        def work() -> Changes:
+            changes = self.engine.replica.discard_edit(mutation_id)
+            self.engine.refresh_counts()
+            return changes
+
+        self._submit("discard", work)
+
+    def refresh_status(self) -> None:
+        """Re-read the engine's status (outbox counts after an edit made outside the loop, e.g.
+        ``LessonEdits``); ``status_changed`` follows when it differs. A running round stays
+        "syncing"."""
+        status = self.engine.status
+        if self._running:
+            status = replace(status, state="syncing")
+        self._set_status(status)
+
     # -- internals -------------------------------------------------------------------------
 
     def _submit(self, kind: str, work: Callable[[], Any]) -> None:

@@ -1,11 +1,15 @@
-"""The alerts dock: lessons that need action, with the count in its title."""
+"""The alerts dock: everything that needs action, with the count in its title.
+
+Activating an alert (double-click or Enter) says what to open, by the alert's kind.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDockWidget, QListView, QWidget
+from PySide6.QtCore import QModelIndex, QSize, Signal
+from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QListView, QWidget
 
-from app.models.alerts_model import AlertsModel
+from app.models.alerts import AlertKind
+from app.models.alerts_model import AlertRole, AlertsModel
 
 __all__ = ["AlertsDock"]
 
@@ -13,25 +17,55 @@ __all__ = ["AlertsDock"]
 class AlertsDock(QDockWidget):
     """Signals:
         count_changed(int): the number of alerts shown, after each reload.
+        lesson_activated(str): an at-risk or weather-cancelled lesson's id was activated.
+        request_activated(str): a reschedule request waiting for confirmation (its id).
+        edit_activated(str): a local edit in conflict or refused (its mutation id).
+        notification_activated(str): a mail that failed (its notification id).
     """
 
     count_changed = Signal(int)
+    lesson_activated = Signal(str)
+    request_activated = Signal(str)
+    edit_activated = Signal(str)
+    notification_activated = Signal(str)
 
     def __init__(self, *, model: AlertsModel, parent: QWidget | None = None) -> None:
         super().__init__("Alerts", parent)
         self.setObjectName("alerts-dock")
         self._model = model
-        self._list = QListView(self)
-        self._list.setModel(model)
-        self._list.setWordWrap(True)
-        self._list.setAlternatingRowColors(True)
-        self.setWidget(self._list)
+        self.list_view = QListView(self)
+        self.list_view.setObjectName("alerts-list")
+        self.list_view.setModel(model)
+        self.list_view.setWordWrap(True)
+        self.list_view.setAlternatingRowColors(True)
+        self.list_view.setUniformItemSizes(False)
+        self.list_view.setIconSize(QSize(6, 28))  # the kind's colour, as a stripe
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.activated.connect(self._activate)
+        self.setWidget(self.list_view)
         model.modelReset.connect(self._recount)
         self._recount()
 
     @property
     def count(self) -> int:
         return self._model.rowCount()
+
+    def activate_row(self, row: int) -> None:
+        """As if the alert in ``row`` were double-clicked."""
+        self._activate(self._model.index(row, 0))
+
+    def _activate(self, index: QModelIndex) -> None:
+        alert = self._model.data(index, AlertRole.ALERT)
+        if alert is None:
+            return
+        if alert.kind in (AlertKind.EDIT_CONFLICT, AlertKind.EDIT_REJECTED) and alert.mutation_id:
+            self.edit_activated.emit(alert.mutation_id)
+        elif alert.kind is AlertKind.MAIL_FAILED and alert.notification_id:
+            self.notification_activated.emit(alert.notification_id)
+        elif alert.kind is AlertKind.CONFIRM and alert.request_id:
+            self.request_activated.emit(alert.request_id)
+        elif alert.lesson_id:
+            self.lesson_activated.emit(alert.lesson_id)
 
     def _recount(self) -> None:
         self.setWindowTitle(f"Alerts ({self.count})")

@@ -1,9 +1,10 @@
-"""How one lesson block is painted on the calendar: colour by weather verdict and status."""
+"""How one lesson block is painted on the calendar: colour by weather verdict and status; a hatched
+corner marks a lesson the signed-in person may not change; a translucent ghost shows a drag."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 
 from app.models.lessons import Lesson
 
@@ -45,15 +46,26 @@ class LessonPainter:
         self._font = QFont(font)
         self._bold = QFont(font)
         self._bold.setBold(True)
+        self._outlines: dict[tuple[int, bool], QPen] = {}  # (fill rgb, pending): built once
 
-    def paint(self, painter: QPainter, rect: QRectF, lesson: Lesson) -> None:
+    def _outline(self, fill: QColor, pending: bool) -> QPen:
+        key = (fill.rgb(), pending)
+        pen = self._outlines.get(key)
+        if pen is None:
+            pen = self._outlines[key] = QPen(
+                fill.darker(140), 1, Qt.PenStyle.DashLine if pending else Qt.PenStyle.SolidLine)
+        return pen
+
+    def paint(self, painter: QPainter, rect: QRectF, lesson: Lesson, *,
+              read_only: bool = False) -> None:
         fill = lesson_colour(lesson)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(fill.darker(140), 1, Qt.PenStyle.DashLine if lesson.pending
-                            else Qt.PenStyle.SolidLine))
+        painter.setPen(self._outline(fill, lesson.pending))
         painter.setBrush(fill)
         painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        if read_only:
+            self._paint_lock_marker(painter, rect, fill)
         if rect.width() < 28:  # too narrow for words: the tooltip tells
             painter.restore()
             return
@@ -74,3 +86,25 @@ class LessonPainter:
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
             y += height
         painter.restore()
+
+    def paint_ghost(self, painter: QPainter, rect: QRectF, lesson: Lesson) -> None:
+        """Where a dragged lesson would go: the block, see-through, with a dashed outline."""
+        painter.save()
+        painter.setOpacity(0.55)
+        self.paint(painter, rect, lesson)
+        painter.setOpacity(1.0)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setPen(QPen(QColor("#1b1b1b"), 1.5, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        painter.restore()
+
+    @staticmethod
+    def _paint_lock_marker(painter: QPainter, rect: QRectF, fill: QColor) -> None:
+        """A hatched triangle in the top-right corner: "not yours to change"."""
+        size = min(12.0, rect.width() / 2, rect.height() / 2)
+        corner = QPainterPath()
+        corner.moveTo(rect.right() - size, rect.top())
+        corner.lineTo(rect.right(), rect.top())
+        corner.lineTo(rect.right(), rect.top() + size)
+        corner.closeSubpath()
+        painter.fillPath(corner, QBrush(_text_colour(fill), Qt.BrushStyle.BDiagPattern))

@@ -6,49 +6,77 @@ says when rows changed and how the connection stands.
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Callable, Sequence
 from typing import Any
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import (
+    QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QVBoxLayout, QWidget,
+)
 
+from app.models.alerts import Alert, build_alerts
 from app.models.alerts_model import AlertsModel
 from app.models.calendar_model import CalendarModel
-from app.models.lessons import Schedule, load_schedule
+from app.models.edit_review import EditReview, load_edit_review
+from app.models.lessons import Lesson, Schedule, load_school, load_schedule, parse_time
 from app.models.weather_board_model import WeatherBoardModel
+from app.services.api_client import Account, ApiClient
 from app.services.background import run_in_background
+from app.services.lesson_edits import EditOutcome, LessonEdits
 from app.services.replica import Changes, Replica
 from app.services.sync_engine import SyncStatus
 from app.services.sync_loop import SyncLoop
 from app.views.alerts_dock import AlertsDock
-from app.views.calendar_view import CalendarView, ViewMode
+from app.views.calendar_view import CalendarView, MoveRequest, SlotRequest, ViewMode
+from app.views.conflict_dialog import ConflictDialog
+from app.views.lesson_editor import LessonEditor
+from app.views.metrics_panel import MetricsPanel
+from app.views.shortcuts_dialog import ShortcutsDialog
+from app.views.reschedule_review import RescheduleReview
 from app.views.weather_board import WeatherBoard
 
 __all__ = ["MainWindow"]
 
 ALERTS_AHEAD = timedelta(days=14)
+# Saved dock layouts of another version are not restored: a dock added since (the metrics, in
+# version 1) would otherwise squeeze in beside the others instead of taking its tab.
+STATE_VERSION = 1
 
 
 class MainWindow(QMainWindow):
     """Signals:
         loaded(): the calendar and alerts show the replica's current rows (after each reload).
         load_failed(str): reading the replica failed; the message says what to do.
+        lesson_saved(object): a lesson edit ended (``EditOutcome``: applied, queued, refused).
+        edit_refused(str): the service refused a change made on the calendar (a move); the
+            message says why (also shown in the status bar); the lesson stays as it was.
     """
 
     loaded = Signal()
     load_failed = Signal(str)
+    lesson_saved = Signal(object)
+    edit_refused = Signal(str)
 
     def __init__(self, *, sync_loop: SyncLoop, replica: Replica, user_email: str,
+                 client: ApiClient | None = None,
                  fetch_weather: Callable[[Sequence[str]], list[dict[str, Any]]] | None = None,
                  mode: ViewMode | None = None, day: date | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 parent: QWidget | None = None) -> None:
+                 restore_layout: bool = True, parent: QWidget | None = None) -> None:
+        """``restore_layout``: the window's size and docks as the person left them (QSettings);
+        False gives the default layout (screenshots for the docs look the same everywhere)."""
         super().__init__(parent)
         self._sync_loop = sync_loop
         self._replica = replica
         self._user_email = user_email
+        # The service, for what only it can do (reschedule decisions, weather checks, metrics);
+        # None in widget tests that need only the replica. Calls go through run_in_background.
+        self.client = client
+        if fetch_weather is None and client is not None:
+            fetch_weather = client.current_weather
         self._clock = clock
         self._school = ""
         self._settings = QSettings()
@@ -58,33 +86,96 @@ class MainWindow(QMainWindow):
         self.alerts_model = AlertsModel(parent=self)
         self.calendar = CalendarView(model=self.calendar_model, mode=mode, day=day, clock=clock,
                                      parent=self)
-        self.setCentralWidget(self.calendar)
+        # Above the calendar while offline: what it shows is the last known schedule.
+        self.offline_banner = QLabel(self)
+        self.offline_banner.setObjectName("offline-banner")
+        self.offline_banner.setStyleSheet("QLabel#offline-banner { background: #fff3c4; "
+                                          "color: #5d4300; padding: 6px; font-weight: bold; }")
+        self.offline_banner.setWordWrap(True)
+        self.offline_banner.hide()
+        central = QWidget(self)
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.offline_banner)
+        central_layout.addWidget(self.calendar, 1)
+        self.setCentralWidget(central)
+        self.conflict_dialog: ConflictDialog | None = None
+        self.mail_box: QMessageBox | None = None
+        self._instructor_id: str | None = None
         self.alerts_dock = AlertsDock(model=self.alerts_model, parent=self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.alerts_dock)
+        self.reschedule_review = RescheduleReview(replica=replica, sync_loop=sync_loop, client=client,
+                                                  clock=clock, parent=self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.reschedule_review)
+        self.tabifyDockWidget(self.alerts_dock, self.reschedule_review)
+        self.alerts_dock.raise_()
         self.weather_model = WeatherBoardModel(parent=self)
         self.weather_board: WeatherBoard | None = None
         if fetch_weather is not None:
             self.weather_board = WeatherBoard(model=self.weather_model, fetch=fetch_weather,
                                               parent=self)
             self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.weather_board)
+        self.metrics_panel: MetricsPanel | None = None
+        if client is not None:
+            # Its own (real) clock: "at most once a minute" is about wall time, not the calendar's now.
+            self.metrics_panel = MetricsPanel(fetch=client.metrics, parent=self)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.metrics_panel)
+            if self.weather_board is not None:
+                self.tabifyDockWidget(self.weather_board, self.metrics_panel)
+                self.weather_board.raise_()
+            self.metrics_panel.refreshed.connect(self._show_sweep)
+        self.lesson_edits = LessonEdits(sync_loop.engine)
+        self.lesson_editor: LessonEditor | None = None
+        self._hovered_lesson = ""  # the lesson last under the mouse (Return edits it)
+        self.calendar.set_rows("instructor" if self._settings.value("calendar/rows") == "instructor"
+                               else "aircraft")
         self._build_menus(mode)
+        self._build_lesson_menu()
+        self._build_reschedule_menu()
         self._build_status_bar()
+        self._build_file_and_help_menus()
+        if self.is_instructor:
+            self._enter_instructor_mode()
 
         self.calendar.range_changed.connect(lambda *_: self.reload())
+        self._connect_calendar_lessons()
         self.alerts_dock.count_changed.connect(lambda *_: self._update_title())
+        self.alerts_dock.edit_activated.connect(self.review_edit)
+        self.alerts_dock.notification_activated.connect(self.show_failed_mail)
+        self.alerts_dock.lesson_activated.connect(self.show_lesson)
+        self.alerts_dock.request_activated.connect(self.show_reschedule_review)
         sync_loop.changed.connect(self._on_changed)
         sync_loop.status_changed.connect(self._show_status)
         self._show_status(sync_loop.status)
 
-        geometry = self._settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 800)
-        state = self._settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+        self.resize(1400, 800)
+        self._default_dock_sizes()
+        if restore_layout:
+            geometry = self._settings.value("window/geometry")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            state = self._settings.value("window/state")
+            if state is not None:
+                self.restoreState(state, STATE_VERSION)
         self._update_title()
+
+    def _default_dock_sizes(self) -> None:
+        # The calendar is the dispatcher's main view: the docks get what their content needs.
+        self.resizeDocks([self.alerts_dock], [400], Qt.Orientation.Horizontal)
+        if self.weather_board is not None:
+            self.resizeDocks([self.weather_board], [190], Qt.Orientation.Vertical)
+
+    @property
+    def account(self) -> Account | None:
+        """Who is signed in (role decides what may be changed); None without a client."""
+        return self.client.account if self.client is not None else None
+
+    @property
+    def is_instructor(self) -> bool:
+        """Instructors review and confirm their own lessons; they book nothing."""
+        account = self.account
+        return account is not None and account.role == "instructor"
 
     # -- building -------------------------------------------------------------------------
 
@@ -109,21 +200,127 @@ class MainWindow(QMainWindow):
         self.sync_action.triggered.connect(self._sync_loop.sync_now)
         view.addActions([self.today_action, self.previous_action, self.next_action])
         view.addSeparator()
+        rows = QActionGroup(self)
+        self.rows_aircraft_action = QAction("Rows by &aircraft", self, checkable=True,
+                                            shortcut=QKeySequence("Ctrl+Shift+A"))
+        self.rows_instructor_action = QAction("Rows by &instructor", self, checkable=True,
+                                              shortcut=QKeySequence("Ctrl+Shift+I"))
+        for action, kind in ((self.rows_aircraft_action, "aircraft"),
+                             (self.rows_instructor_action, "instructor")):
+            rows.addAction(action)
+            action.setChecked(kind == self.calendar.rows_kind)
+            action.triggered.connect(lambda _checked=False, kind=kind: self.set_rows(kind))
+            view.addAction(action)
+        view.addSeparator()
         view.addAction(self.alerts_dock.toggleViewAction())
         if self.weather_board is not None:
             view.addAction(self.weather_board.toggleViewAction())
             self.weather_action = QAction("Refresh &weather", self, shortcut=QKeySequence("Ctrl+R"))
             self.weather_action.triggered.connect(self.weather_board.refresh)
             view.addAction(self.weather_action)
+        if self.metrics_panel is not None:
+            self.metrics_action = QAction("&Metrics", self, checkable=True,
+                                          shortcut=QKeySequence("Ctrl+4"))
+            self.metrics_action.setChecked(not self.metrics_panel.isHidden())
+            # The dock's own toggle says whether it is closed; tabs behind others count as open.
+            self.metrics_panel.toggleViewAction().toggled.connect(self.metrics_action.setChecked)
+            self.metrics_action.triggered.connect(self._toggle_metrics)
+            view.addAction(self.metrics_action)
         view.addAction(self.sync_action)
+
+    def _build_reschedule_menu(self) -> None:
+        review = self.reschedule_review
+        menu = self.menuBar().addMenu("&Reschedule")
+        self.review_action = QAction("&Review requests", self, shortcut=QKeySequence("Ctrl+3"))
+        self.review_action.triggered.connect(lambda: self.show_reschedule_review())
+        self.confirm_reschedule_action = QAction("&Confirm", self, shortcut=QKeySequence("Ctrl+Return"))
+        self.confirm_reschedule_action.triggered.connect(review.confirm)
+        self.reject_reschedule_action = QAction("&Reject…", self, shortcut=QKeySequence("Ctrl+Backspace"))
+        self.reject_reschedule_action.triggered.connect(lambda: review.reject())
+        self.search_again_action = QAction("&Search again", self, shortcut=QKeySequence("Ctrl+Shift+R"))
+        self.search_again_action.triggered.connect(review.search_again)
+        menu.addAction(self.review_action)
+        menu.addSeparator()
+        menu.addActions([self.confirm_reschedule_action, self.reject_reschedule_action,
+                         self.search_again_action])
+        view = next(action.menu() for action in self.menuBar().actions()
+                    if action.text().replace("&", "") == "View")
+        view.insertAction(self.sync_action, review.toggleViewAction())
+
+    def _build_file_and_help_menus(self) -> None:
+        """File first and Help last, around whatever menus the window has by now."""
+        bar = self.menuBar()
+        file_menu = QMenu("&File", self)
+        first = bar.actions()[0] if bar.actions() else None
+        if first is not None:
+            bar.insertMenu(first, file_menu)
+        else:
+            bar.addMenu(file_menu)
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+        help_menu = bar.addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence("F1"))
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.about_action = QAction("&About", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addActions([self.shortcuts_action, self.about_action])
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.about_box: QMessageBox | None = None
+
+    def show_shortcuts(self) -> None:
+        """Help › Keyboard shortcuts (F1): read from the menus as they are now."""
+        if self.shortcuts_dialog is not None:
+            self.shortcuts_dialog.close()
+        dialog = ShortcutsDialog(menu_bar=self.menuBar(), parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: setattr(self, "shortcuts_dialog", None))
+        self.shortcuts_dialog = dialog
+        dialog.open()
+
+    def show_about(self) -> None:
+        try:
+            version = importlib.metadata.version("fsp-dispatcher")
+        except importlib.metadata.PackageNotFoundError:
+            version = "(development copy)"
+        box = QMessageBox(QMessageBox.Icon.Information, "About Flight Schedule Pro Dispatcher",
+                          f"Flight Schedule Pro Dispatcher {version}",
+                          QMessageBox.StandardButton.Ok, self)
+        service = f" at {self.client.base_url}" if self.client is not None else ""
+        box.setInformativeText(
+            "Watches the weather for every scheduled lesson, cancels what must be cancelled and "
+            f"proposes new slots.\n\nSigned in as {self._user_email} to the service{service}.")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda *_: setattr(self, "about_box", None))
+        self.about_box = box
+        box.open()
+
+    def show_reschedule_review(self, request_id: str = "") -> None:
+        """Show and raise the reschedule review (Ctrl+3), on ``request_id`` when given."""
+        self.reschedule_review.show()
+        self.reschedule_review.raise_()
+        if request_id:
+            self.reschedule_review.show_request(request_id)
+        self.reschedule_review.list_view.setFocus()
 
     def _build_status_bar(self) -> None:
         self.user_label = QLabel(self)
         self.online_label = QLabel(self)
         self.sync_label = QLabel(self)
         self.pending_label = QLabel(self)
-        for label in (self.user_label, self.online_label, self.sync_label, self.pending_label):
-            self.statusBar().addPermanentWidget(label)
+        # While a sync round runs; indeterminate: a round's length is not known in advance.
+        self.sync_progress = QProgressBar(self)
+        self.sync_progress.setRange(0, 0)
+        self.sync_progress.setTextVisible(False)
+        self.sync_progress.setMaximumSize(80, 12)
+        self.sync_progress.hide()
+        self._was_syncing = False
+        self.sweep_label = QLabel(self)  # the service's weather sweep, from the metrics
+        for widget in (self.sweep_label, self.user_label, self.online_label, self.sync_progress,
+                       self.sync_label, self.pending_label):
+            self.statusBar().addPermanentWidget(widget)
         self._show_user()
 
     # -- behaviour ------------------------------------------------------------------------
@@ -132,6 +329,13 @@ class MainWindow(QMainWindow):
         self._settings.setValue("calendar/view", mode)
         (self.week_action if mode == "week" else self.day_action).setChecked(True)
         self.calendar.set_mode(mode)
+
+    def set_rows(self, kind: str) -> None:
+        """Calendar rows per aircraft or per instructor; remembered for the next start."""
+        self._settings.setValue("calendar/rows", kind)
+        (self.rows_instructor_action if kind == "instructor"
+         else self.rows_aircraft_action).setChecked(True)
+        self.calendar.set_rows("instructor" if kind == "instructor" else "aircraft")
 
     def settings_view(self) -> str:
         """The view choice remembered for the next start."""
@@ -142,29 +346,42 @@ class MainWindow(QMainWindow):
         start, end = self.calendar.visible_range()
         now = self._clock()
         replica = self._replica
+        account = self.account
+        shown = self.calendar_model.schedule
+        first_zone = None if shown.school else shown.timezone
 
-        def read() -> tuple[Schedule, Schedule]:
+        def read() -> tuple[Schedule, Schedule, list[Alert]]:
+            if first_zone is not None:
+                # First load: the school's zone places the week (see ``_show_schedules``); a
+                # full read of the range in another zone would only be thrown away.
+                school = load_school(replica)
+                if school.timezone != first_zone:
+                    return school, Schedule(), []
             return (load_schedule(replica, start, end),
-                    load_schedule(replica, now - timedelta(days=1), now + ALERTS_AHEAD))
+                    load_schedule(replica, now - timedelta(days=1), now + ALERTS_AHEAD),
+                    build_alerts(replica, now=now, account=account))
 
-        run_in_background(read, self._show_schedules, self._load_error)
+        run_in_background(read, self._show_schedules, self._load_error, owner=self)
+        self.reschedule_review.refresh()
 
-    def _show_schedules(self, schedules: tuple[Schedule, Schedule]) -> None:
-        visible, upcoming = schedules
+    def _show_schedules(self, schedules: tuple[Schedule, Schedule, list[Alert]]) -> None:
+        visible, upcoming, alerts = schedules
+        self._allow_own_lessons(visible)
         if (visible.timezone != self.calendar_model.schedule.timezone
                 and not self.calendar_model.schedule.school):
             # First load: the school's zone decides where "today" and the week begin.
             self.calendar_model.set_schedule(visible)
-            self.alerts_model.set_schedule(upcoming)
+            self.alerts_model.set_alerts(alerts)
             self._school = visible.school
             self._show_user()
             self.reload()
             return
         self.calendar_model.set_schedule(visible)
-        self.alerts_model.set_schedule(upcoming)
+        self.alerts_model.set_alerts(alerts)
         self._school = visible.school or self._school
         if self.weather_board is not None:
             self.weather_board.set_airports(upcoming.airports)
+            self.weather_board.set_timezone(visible.timezone)
         self._show_user()
         self._update_title()
         self.loaded.emit()
@@ -175,7 +392,9 @@ class MainWindow(QMainWindow):
         self.load_failed.emit(message)
 
     def _on_changed(self, changes: Changes) -> None:
-        if changes.touches("flights") or changes.touches("weather_checks") or changes.outbox:
+        if changes.outbox or any(changes.touches(table) for table in (
+                "flights", "weather_checks", "reschedule_requests", "reschedule_options",
+                "notifications", "students", "instructors", "aircraft")):
             self.reload()
 
     def _show_user(self) -> None:
@@ -197,15 +416,383 @@ class MainWindow(QMainWindow):
         if status.rejected:
             extra += f", {status.rejected} refused"
         self.pending_label.setText(f"{status.pending} pending edit(s){extra}")
+        syncing = status.state == "syncing"
+        self.sync_progress.setVisible(syncing)
+        if self._was_syncing and not syncing and self.metrics_panel is not None:
+            self.metrics_panel.refresh_if_due()  # the sweep line and figures follow the rounds
+        self._was_syncing = syncing
+        self._show_offline_banner(status)
+
+    def _toggle_metrics(self) -> None:
+        """Ctrl+4: bring the metrics to the front (opening them if closed); hide them when they
+        are what one sees already."""
+        panel = self.metrics_panel
+        if panel is None:
+            return
+        if panel.isVisible():
+            panel.hide()
+        else:
+            panel.show()
+            panel.raise_()
+            panel.refresh()  # (no second fetch when showing it started one)
+        self.metrics_action.setChecked(not panel.isHidden())
+
+    def _show_sweep(self) -> None:
+        if self.metrics_panel is not None:
+            self.sweep_label.setText(self.metrics_panel.sweep_text)
+
+    def _show_offline_banner(self, status: SyncStatus) -> None:
+        if status.state != "offline":
+            self.offline_banner.hide()
+            return
+        if status.last_sync_at is not None:
+            zone = self.calendar_model.schedule.timezone
+            as_of = f"as of {status.last_sync_at.astimezone(zone):%H:%M}"
+        else:
+            as_of = "(never synced with the service)"
+        self.offline_banner.setText(
+            f"Offline — last known schedule {as_of}. Changes you make are kept and sent when the "
+            "service can be reached again; check the network connection.")
+        self.offline_banner.show()
 
     def _update_title(self) -> None:
         alerts = self.alerts_dock.count
         prefix = f"({alerts}) " if alerts else ""
         school = f" — {self._school}" if self._school else ""
-        self.setWindowTitle(f"{prefix}Flight Schedule Pro Dispatcher{school} — {self.calendar.title()}")
+        role = " (instructor)" if self.is_instructor else ""
+        self.setWindowTitle(f"{prefix}Flight Schedule Pro Dispatcher{role}{school}"
+                            f" — {self.calendar.title()}")
+
+    # -- instructor mode ------------------------------------------------------------------
+
+    def _enter_instructor_mode(self) -> None:
+        """Instructors book nothing; which lessons they may change is known after the first load
+        (``_allow_own_lessons``): until then, none."""
+        self.calendar.set_can_book(False)
+        self.calendar.set_can_edit(self.can_edit)
+        for action in self.booking_actions():
+            action.setEnabled(False)
+            action.setToolTip("Instructors cannot book lessons: ask the front desk")
+
+    def booking_actions(self) -> list[QAction]:
+        """The actions that book or change lessons (disabled for instructors)."""
+        return [action for action in self.findChildren(QAction)
+                if action.property("books_lessons")]
+
+    def _allow_own_lessons(self, schedule: Schedule) -> None:
+        account = self.account
+        if not self.is_instructor or account is None:
+            return
+        mine = dict(schedule.instructor_accounts).get(account.id)
+        if mine is None or mine == self._instructor_id:
+            return
+        self._instructor_id = mine
+        self.calendar.set_can_edit(self.can_edit)
+
+    def can_edit(self, lesson: Any) -> bool:
+        """Whether the signed-in person may change ``lesson`` here."""
+        if not self.is_instructor:
+            return True
+        return self._instructor_id is not None and lesson.instructor_id == self._instructor_id
+
+    # -- lessons: book, edit, move, check weather -------------------------------------------
+
+    def _build_lesson_menu(self) -> None:
+        menu = QMenu("&Lesson", self)
+        # Help stays the last menu, wherever it is built.
+        help_menu = next((action for action in self.menuBar().actions()
+                          if action.text().replace("&", "") == "Help"), None)
+        if help_menu is not None:
+            self.menuBar().insertMenu(help_menu, menu)
+        else:
+            self.menuBar().addMenu(menu)
+        self.new_lesson_action = QAction("&New lesson…", self, shortcut=QKeySequence("Ctrl+N"))
+        self.new_lesson_action.setProperty("books_lessons", True)
+        self.new_lesson_action.triggered.connect(lambda: self.open_lesson_editor())
+        self.edit_lesson_action = QAction("&Edit lesson…", self, shortcut=QKeySequence("Return"))
+        self.edit_lesson_action.setToolTip("Open the lesson under the mouse")
+        self.edit_lesson_action.triggered.connect(lambda: self.edit_lesson(self._hovered_lesson))
+        # Return only while the calendar has the focus: elsewhere (the alerts list, a text field)
+        # Return keeps its own meaning.
+        self.edit_lesson_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.calendar.addAction(self.edit_lesson_action)
+        self.lesson_weather_action = QAction("Check &weather for lesson", self,
+                                             shortcut=QKeySequence("Ctrl+Shift+W"))
+        self.lesson_weather_action.setToolTip("Judge the weather of the lesson under the mouse now")
+        self.lesson_weather_action.triggered.connect(
+            lambda: self.check_lesson_weather(self._hovered_lesson))
+        menu.addActions([self.new_lesson_action, self.edit_lesson_action,
+                         self.lesson_weather_action])
+
+    def _connect_calendar_lessons(self) -> None:
+        self.calendar.lesson_hovered.connect(self._remember_hovered)
+        self.calendar.book_requested.connect(self._book_slot)
+        self.calendar.edit_requested.connect(self.edit_lesson)
+        self.calendar.lesson_opened.connect(lambda lesson_id: self.edit_lesson(lesson_id,
+                                                                                read_only=True))
+        self.calendar.move_requested.connect(self.move_lesson)
+
+    def _remember_hovered(self, lesson_id: str) -> None:
+        if lesson_id:
+            self._hovered_lesson = lesson_id
+
+    def _lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.calendar_model.schedule.lessons
+                     if lesson.id == lesson_id), None)
+
+    def open_lesson_editor(self, lesson: Lesson | None = None, *, read_only: bool = False,
+                           start: datetime | None = None, aircraft_id: str | None = None,
+                           instructor_id: str | None = None, flight_type: str | None = None,
+                           retry_of: str | None = None) -> LessonEditor | None:
+        """The lesson editor (one at a time): a new lesson when ``lesson`` is None; ``retry_of``:
+        a refused edit of it to fix. Instructors see other instructors' lessons read-only and book
+        nothing."""
+        if self.lesson_editor is not None:
+            self.lesson_editor.raise_()
+            self.lesson_editor.activateWindow()
+            self.statusBar().showMessage("Finish or cancel the lesson being edited first.", 10_000)
+            return None
+        if lesson is None and self.is_instructor:
+            self.statusBar().showMessage("Instructors cannot book lessons: ask the front desk.",
+                                         10_000)
+            return None
+        read_only = read_only or (lesson is not None and not self.can_edit(lesson))
+        client = self.client
+        editor = LessonEditor(schedule=self.calendar_model.schedule, edits=self.lesson_edits,
+                              lesson=lesson, read_only=read_only, start=start,
+                              aircraft_id=aircraft_id, instructor_id=instructor_id,
+                              flight_type=flight_type, retry_of=retry_of,
+                              check_weather=client.check_weather if client is not None else None,
+                              clock=self._clock, parent=self)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.saved.connect(self._on_lesson_saved)
+        editor.discarded.connect(lambda *_: self._after_lesson_edit())
+        editor.weather_checked.connect(lambda *_: self._sync_loop.sync_now())
+        editor.finished.connect(lambda *_: self._forget_editor(editor))
+        self.lesson_editor = editor
+        editor.open()
+        return editor
+
+    def _forget_editor(self, editor: LessonEditor) -> None:
+        if self.lesson_editor is editor:
+            self.lesson_editor = None
+
+    def edit_lesson(self, lesson_id: str, read_only: bool = False) -> LessonEditor | None:
+        """The editor for a lesson on the calendar (read-only when asked, or not one's own)."""
+        if not lesson_id:
+            self.statusBar().showMessage("Point at a lesson on the calendar first.", 10_000)
+            return None
+        lesson = self._lesson(lesson_id)
+        if lesson is None:
+            self.statusBar().showMessage("That lesson is no longer on the calendar: it may have "
+                                         "been moved or removed. Look for it again.", 10_000)
+            return None
+        return self.open_lesson_editor(lesson, read_only=read_only)
+
+    def _book_slot(self, request: SlotRequest) -> None:
+        """A free slot double-clicked: a new lesson there, in that aircraft's or instructor's row
+        (the instructors' solo row: a solo lesson)."""
+        kind, row_id = request.row_kind, request.row_id
+        self.open_lesson_editor(start=request.start,
+                                aircraft_id=row_id if kind == "aircraft" else None,
+                                instructor_id=row_id if kind == "instructor" else None,
+                                flight_type="SOLO" if kind == "instructor" and not row_id else None)
+
+    def move_lesson(self, request: MoveRequest) -> None:
+        """A lesson dragged elsewhere, sent at once; a refusal leaves it where it was and says why
+        (status bar and ``edit_refused``)."""
+        lesson = self._lesson(request.lesson_id)
+        if lesson is None:
+            self._refuse_move("That lesson is no longer on the calendar: it may have been "
+                              "changed meanwhile. Look for it again.")
+            return
+        if not self.can_edit(lesson):
+            self._refuse_move("You may move only the lessons you teach: ask the front desk.")
+            return
+        fields: dict[str, Any] = {"start_at": request.start, "end_at": request.end}
+        if request.row_kind == "aircraft" and request.row_id:
+            fields["aircraft_id"] = request.row_id
+        elif request.row_kind == "instructor":  # the solo row: no instructor
+            fields["instructor_id"] = request.row_id
+        edits, lesson_id, version = self.lesson_edits, lesson.id, lesson.version
+
+        def work() -> EditOutcome:
+            outcome = edits.save(lesson_id=lesson_id, fields=fields, base_version=version)
+            if outcome.refused:  # a refused drag leaves nothing behind: the lesson snaps back
+                edits.discard(outcome.mutation_id)
+            return outcome
+
+        self.statusBar().showMessage("Moving the lesson…")
+        run_in_background(work, self._on_moved, self._on_move_failed, owner=self)
+
+    def _on_moved(self, outcome: EditOutcome) -> None:
+        if outcome.refused:
+            self._refuse_move(f"The lesson was not moved: {outcome.message}")
+        elif outcome.state == "queued":
+            self.statusBar().showMessage(outcome.message, 15_000)
+        else:
+            self.statusBar().showMessage("Lesson moved.", 5_000)
+        self.lesson_saved.emit(outcome)
+        self._after_lesson_edit()
+
+    def _on_move_failed(self, error: Exception) -> None:
+        self._refuse_move(f"The lesson was not moved: {error}")
+        self._after_lesson_edit()
+
+    def _refuse_move(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15_000)
+        self.edit_refused.emit(message)
+
+    def _on_lesson_saved(self, outcome: EditOutcome) -> None:
+        if outcome.state == "queued":
+            self.statusBar().showMessage(outcome.message, 15_000)
+        elif outcome.state == "applied":
+            self.statusBar().showMessage(outcome.message, 5_000)
+        self.lesson_saved.emit(outcome)
+        self._after_lesson_edit()
+
+    def _after_lesson_edit(self) -> None:
+        self._sync_loop.refresh_status()
+        self.reload()
+
+    def check_lesson_weather(self, lesson_id: str) -> None:
+        """Ask the service to judge a lesson's weather now; the verdict goes to the status bar."""
+        client = self.client
+        lesson = self._lesson(lesson_id) if lesson_id else None
+        if lesson is None:
+            self.statusBar().showMessage("Point at a lesson on the calendar first.", 10_000)
+            return
+        if client is None or lesson.version is None:
+            self.statusBar().showMessage("This lesson's weather can be checked once it has reached "
+                                         "the service.", 10_000)
+            return
+        zone = self.calendar_model.schedule.timezone
+        what = f"{lesson.student}, {lesson.start.astimezone(zone):%a %H:%M}"
+        self.statusBar().showMessage(f"Checking the weather for {what}…")
+
+        def done(check: dict[str, Any]) -> None:
+            reasons = "; ".join(str(reason.get("text", "")) for reason in check.get("reasons", [])
+                                if isinstance(reason, dict))
+            verdict = str(check.get("verdict", "UNKNOWN")).replace("_", "-")
+            self.statusBar().showMessage(f"Weather for {what}: {verdict}"
+                                         + (f" — {reasons}" if reasons else ""), 30_000)
+            self._sync_loop.sync_now()
+
+        def failed(error: Exception) -> None:
+            self.statusBar().showMessage(f"Could not check the weather for {what}: {error}", 15_000)
+
+        run_in_background(lambda: client.check_weather(lesson.id), done, failed, owner=self)
+
+    # -- alerts that open something -------------------------------------------------------
+
+    def show_lesson(self, lesson_id: str) -> None:
+        """An alert's lesson: the calendar goes to its day, then the lesson opens."""
+        alert = next((item for item in self.alerts_model.alerts
+                      if item.lesson_id == lesson_id and item.when is not None), None)
+        if alert is None or self._lesson(lesson_id) is not None:
+            self.edit_lesson(lesson_id)
+            return
+        day = alert.when.astimezone(self.calendar_model.schedule.timezone).date()
+        if day in self.calendar.days():
+            self.edit_lesson(lesson_id)
+            return
+
+        def open_when_loaded() -> None:
+            self.loaded.disconnect(open_when_loaded)
+            self.edit_lesson(lesson_id)
+
+        self.loaded.connect(open_when_loaded)
+        self.calendar.set_day(day)
+
+    def review_edit(self, mutation_id: str) -> None:
+        """Open the conflict or refusal of a local edit (read off the GUI thread)."""
+        replica = self._replica
+        run_in_background(lambda: load_edit_review(replica, mutation_id), self._show_edit_review,
+                          self._load_error, owner=self)
+
+    def _show_edit_review(self, review: EditReview | None) -> None:
+        if review is None:
+            self.statusBar().showMessage("That change was already sent or dropped; nothing to "
+                                         "decide.", 10_000)
+            self.reload()
+            return
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.close()
+        dialog = ConflictDialog(review=review, sync_loop=self._sync_loop, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.edit_again.connect(self._edit_again)
+        dialog.finished.connect(lambda *_: self._forget_dialog(dialog))
+        self.conflict_dialog = dialog
+        dialog.open()
+
+    def _forget_dialog(self, dialog: ConflictDialog) -> None:
+        if self.conflict_dialog is dialog:
+            self.conflict_dialog = None
+
+    def _edit_again(self, mutation_id: str) -> None:
+        """The lesson editor on a refused lesson edit, to fix it and send it again."""
+        replica = self._replica
+
+        def read() -> Lesson | None:
+            entry = replica.entry(mutation_id)
+            row = replica.get("flights", entry.row_id) if entry and entry.table == "flights" else None
+            if row is None:
+                return None
+            start, end = parse_time(row.data["start_at"]), parse_time(row.data["end_at"])
+            return next((lesson for lesson in load_schedule(replica, start, end).lessons
+                         if lesson.id == row.id), None)
+
+        run_in_background(read, lambda lesson: self._edit_refused_lesson(lesson, mutation_id),
+                          self._load_error, owner=self)
+
+    def _edit_refused_lesson(self, lesson: Lesson | None, mutation_id: str) -> None:
+        if lesson is not None:
+            self.open_lesson_editor(lesson, retry_of=mutation_id)
+            return
+        self.statusBar().showMessage("That change is no longer waiting (it was sent or dropped): "
+                                     "nothing to fix.", 10_000)
+        self.reload()
+
+    def show_failed_mail(self, notification_id: str) -> None:
+        """What failed about a mail, with "Retry sending"."""
+        alert = next((item for item in self.alerts_model.alerts
+                      if item.notification_id == notification_id), None)
+        details = "\n".join(alert.reasons) if alert is not None else ""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Mail not sent",
+                          (alert.title if alert is not None else "A mail was not sent."),
+                          QMessageBox.StandardButton.Close, self)
+        box.setObjectName("failed-mail-box")
+        box.setInformativeText(details)
+        retry = box.addButton("Retry sending", QMessageBox.ButtonRole.ActionRole)
+        if self.client is None:
+            retry.setEnabled(False)
+            retry.setToolTip("Not connected to the service: sign in to send it again.")
+        retry.clicked.connect(lambda: self._retry_mail(notification_id))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda *_: setattr(self, "mail_box", None)
+                             if self.mail_box is box else None)
+        self.mail_box = box
+        box.open()
+
+    def _retry_mail(self, notification_id: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        self.statusBar().showMessage("Asking the service to send the mail again…")
+        # Bound methods, not closures: a window closed meanwhile is simply not called back.
+        run_in_background(lambda: client.retry_notification(notification_id), self._mail_retried,
+                          self._mail_retry_failed, owner=self)
+
+    def _mail_retried(self, _answer: object) -> None:
+        self.statusBar().showMessage("The mail is queued to be sent again.", 10_000)
+        self._sync_loop.sync_now()
+
+    def _mail_retry_failed(self, error: Exception) -> None:
+        self.statusBar().showMessage(f"Could not retry the mail: {error}. Try again when the "
+                                     "service is reachable.", 15_000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/state", self.saveState())
+        self._settings.setValue("window/state", self.saveState(STATE_VERSION))
         self._settings.setValue("calendar/view", self.calendar.mode)
         super().closeEvent(event)

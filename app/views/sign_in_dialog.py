@@ -67,7 +67,7 @@ class SignInDialog(QDialog):
         self.message_label.setText("Signing in…")
         sign_in = self._sign_in
         run_in_background(lambda: sign_in(url, email, password, remember),
-                          self._succeeded, lambda error: self._show_failure(str(error)))
+                          self._succeeded, lambda error: self._show_failure(str(error)), owner=self)
 
     def _succeeded(self, client: Any) -> None:
         self._set_busy(False)

@@ -1,16 +1,19 @@
-"""The weather board dock: the school's airports with flight category, raw METAR, plain decode and
-the report's age. Reports are fetched off the GUI thread through an injected ``fetch``."""
+"""The weather board dock: the school's airports with flight category, the TAF of the next 24 h as
+a timeline, raw METAR, plain decode and the report's age. Reports are fetched off the GUI thread
+through an injected ``fetch``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QHeaderView, QTableView, QWidget
 
-from app.models.weather_board_model import WeatherBoardModel
+from app.models.weather_board_model import TIMELINE_COLUMN, WeatherBoardModel
 from app.services.background import run_in_background
+from app.views.taf_timeline_delegate import TafTimelineDelegate
 
 __all__ = ["WeatherBoard"]
 
@@ -28,6 +31,7 @@ class WeatherBoard(QDockWidget):
 
     def __init__(self, *, model: WeatherBoardModel,
                  fetch: Callable[[Sequence[str]], list[dict[str, Any]]],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  parent: QWidget | None = None) -> None:
         super().__init__("Weather", parent)
         self.setObjectName("weather-board")
@@ -39,6 +43,11 @@ class WeatherBoard(QDockWidget):
         self.table.setModel(model)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(True)
+        self.timeline_delegate = TafTimelineDelegate(clock=clock, parent=self.table)
+        self.table.setItemDelegateForColumn(TIMELINE_COLUMN, self.timeline_delegate)
+        # Rows tall enough for the timeline's bar and its hour labels (+1: the grid line).
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.timeline_delegate.row_height(self.table.font()) + 1)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
@@ -60,13 +69,19 @@ class WeatherBoard(QDockWidget):
         if not self._timer.isActive():
             self._timer.start()
 
+    def set_timezone(self, zone: tzinfo | None) -> None:
+        """The school's time zone, for the timeline's hours."""
+        if zone != self.timeline_delegate.timezone:
+            self.timeline_delegate.set_timezone(zone)
+            self.table.viewport().update()
+
     def refresh(self) -> None:
         if not self._airports or self._busy:
             return
         self._busy = True
         airports = self._airports
         fetch = self._fetch
-        run_in_background(lambda: fetch(airports), self._show, self._failed)
+        run_in_background(lambda: fetch(airports), self._show, self._failed, owner=self)
 
     def _show(self, reports: list[dict[str, Any]]) -> None:
         self._busy = False

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from sync.audit.models import AuditEvent
 
 # Never copied into the trail: the audit log is read by more people than the credentials are.
-REDACTED_COLUMNS = frozenset({"password_hash", "token_hash"})
+# A mail's bodies carry the student's signed single-use links.
+REDACTED_COLUMNS = frozenset({"password_hash", "token_hash", "body_text", "body_html"})
 
 
 def _jsonable(value: Any) -> Any:

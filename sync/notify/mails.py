@@ -53,9 +53,13 @@ class _Recipient:
 
 def send_weather_cancellation(
     *, db: Session, flight: Flight, request: RescheduleRequest, now: datetime,
-    settings: Settings | None = None,
+    settings: Settings | None = None, fresh_search: bool = False,
 ) -> list[Notification]:
-    """Student: cancelled for weather, why, and a link per option; instructor: the same, for info."""
+    """Student: cancelled for weather, why, and a link per option; instructor: the same, for info.
+
+    ``fresh_search``: the options replace an earlier request's (a dispatcher searched again), so
+    the mail is a new one, not a duplicate of the first: the old link no longer acts.
+    """
     # Imported here: the reschedule workflow imports this module to send its mails.
     from sync.reschedule.links import student_link
 
@@ -71,7 +75,7 @@ def send_weather_cancellation(
         "options": _options_context(db, school, request, link=link), "choose_link": link,
     }
     context |= {"options": _options_context(db, school, request, link=None)}
-    window = _flight_window(flight)
+    window = _flight_window(flight) + (f"#request={request.id}" if fresh_search else "")
     written = []
     student = _student(db, flight)
     written.append(_enqueue(

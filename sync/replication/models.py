@@ -37,11 +37,13 @@ def _pull_index(model: type) -> Index:
 
 from sync.aircraft.models import Aircraft  # noqa: E402
 from sync.flights.models import Flight, WeatherCheck  # noqa: E402
+from sync.notify.models import Notification  # noqa: E402
 from sync.people.models import Instructor, Student  # noqa: E402
 from sync.reschedule.models import RescheduleOption, RescheduleRequest  # noqa: E402
 
 # Every replicated table scoped to a school, in the order a client should apply a batch's ties.
 PULLED_MODELS: tuple[type, ...] = (
     Student, Instructor, Aircraft, Flight, WeatherCheck, RescheduleRequest, RescheduleOption,
+    Notification,
 )
 PULL_INDEXES = tuple(_pull_index(model) for model in PULLED_MODELS)

@@ -13,7 +13,7 @@ MAX_PUSH_MUTATIONS = 1000
 
 # Tables a pull may name, and the ones a desktop may push changes to.
 PulledTable = Literal["schools", "students", "instructors", "aircraft", "flights", "weather_checks",
-                      "reschedule_requests", "reschedule_options"]
+                      "reschedule_requests", "reschedule_options", "notifications"]
 PushedTable = Literal["students", "instructors", "aircraft", "flights"]
 
 

@@ -37,6 +37,8 @@ from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceErro
 from sync.flights import service as flights_service
 from sync.flights.models import Flight, FlightStatus
 from sync.flights.schemas import FlightCancel, FlightCreate, FlightRead, FlightUpdate
+from sync.notify.models import Notification
+from sync.notify.schemas import NotificationRead
 from sync.people import service as people_service
 from sync.people.models import Instructor, Student
 from sync.people.schemas import (
@@ -52,6 +54,13 @@ from sync.schools.models import School
 
 _READ_SCHEMAS: dict[type, type[BaseModel]] = {
     Student: StudentRead, Instructor: InstructorRead, Aircraft: AircraftRead, Flight: FlightRead,
+    Notification: NotificationRead,
+}
+# Columns a pull never even reads: a mail's bodies hold the student's signed single-use links
+# (and are its bulk). ``NotificationRead`` leaves them out too; this keeps them off the wire
+# between database and service as well.
+_NEVER_PULLED: dict[type, frozenset[str]] = {
+    Notification: frozenset({"body_text", "body_html"}),
 }
 _TOMBSTONE_COLUMNS = ("id", "school_id", "deleted_at")
 
@@ -69,8 +78,9 @@ def _json_value(value: Any) -> Any:
 
 
 def row_json(row: Any, model: type | None = None) -> dict[str, Any]:
-    """The row as the API shows it: its domain ``…Read`` schema where there is one, else every
-    column (tables with no REST endpoint of their own: schools, weather checks, reschedules).
+    """The row as the API shows it: its domain ``…Read`` schema where there is one (for
+    notifications, one without the mail's bodies), else every column (tables with no REST
+    endpoint of their own: schools, weather checks, reschedules).
 
     ``row``: an ORM object, or a Core row of ``model``'s table (its columns as attributes)."""
     model = model or type(row)
@@ -124,8 +134,10 @@ def pull(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> PullP
         rows.append((School, school))
     for model in PULLED_MODELS:
         table = model.__table__  # type: ignore[attr-defined]
+        never = _NEVER_PULLED.get(model, frozenset())
+        columns = [column for column in table.c if column.key not in never]
         rows.extend((model, row) for row in db.execute(
-            select(table)
+            select(*columns)
             .where(table.c.school_id == school_id, table.c.server_seq > cursor)
             .order_by(table.c.server_seq)
             .limit(limit + 1)

@@ -27,6 +27,7 @@ from sync.reschedule import service as reschedule_service
 from sync.reschedule.models import RescheduleRequest, RescheduleState
 from sync.reschedule.schemas import (
     RescheduleCreate,
+    RescheduleHistoryEntry,
     RescheduleReject,
     RescheduleRequestRead,
     RescheduleRequestsPage,
@@ -38,11 +39,23 @@ from sync.schools.models import School
 router = APIRouter()
 student_pages_router = APIRouter()
 
-STUDENT_LINK_ACTOR = "student-link"
+STUDENT_LINK_ACTOR = reschedule_service.STUDENT_LINK_ACTOR
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _read(db: DbSession, request: RescheduleRequest) -> RescheduleRequestRead:
+    return _read_all(db, [request])[0]
+
+
+def _read_all(db: DbSession, requests: list[RescheduleRequest]) -> list[RescheduleRequestRead]:
+    db.flush()
+    steps = reschedule_service.history(db=db, requests=requests)
+    return [RescheduleRequestRead.model_validate(request).model_copy(
+        update={"history": [RescheduleHistoryEntry(**step) for step in steps[request.id]]})
+        for request in requests]
 
 
 # -- desktop API -----------------------------------------------------------------------------
@@ -57,18 +70,26 @@ def open_request(body: RescheduleCreate, db: DbSession, user: SchoolManager) -> 
         raise Conflict("this lesson already has an open reschedule request", field="flightId",
                        rule="REQUEST_ALREADY_OPEN", conflict={"id": str(existing.id),
                                                               "state": existing.state.value})
-    return reschedule_service.open_request(db=db, flight=flight, now=_now(), actor=user)
+    now = _now()
+    # With a model configured, it answers before the write transaction (which is ended here: on
+    # SQLite it holds the database's write lock); open_request re-checks its answer.
+    plan = reschedule_service.plan_options(db=db, flight=flight, now=now, release=db.commit)
+    if plan is not None:
+        db.refresh(flight)
+    return _read(db, reschedule_service.open_request(db=db, flight=flight, now=now, actor=user,
+                                                     plan=plan))
 
 
 @router.get("", response_model=RescheduleRequestsPage)
 def list_requests(db: DbSession, user: CurrentUser,
                   state: Annotated[RescheduleState | None, Query()] = None) -> Any:
-    return {"items": reschedule_service.list_requests(db=db, school_id=user.school_id, state=state)}
+    requests = reschedule_service.list_requests(db=db, school_id=user.school_id, state=state)
+    return {"items": _read_all(db, requests)}
 
 
 @router.get("/{request_id}", response_model=RescheduleRequestRead)
 def get_request(request_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Any:
-    return reschedule_service.get(db=db, school_id=user.school_id, request_id=request_id)
+    return _read(db, reschedule_service.get(db=db, school_id=user.school_id, request_id=request_id))
 
 
 @router.post("/{request_id}/select", response_model=RescheduleRequestRead)
@@ -76,8 +97,7 @@ def select_option(request_id: uuid.UUID, body: RescheduleSelect, db: DbSession, 
     """A dispatcher picks for the student (who told them on the phone, say)."""
     request = reschedule_service.select_option(db=db, request_id=request_id, rank=body.option,
                                                now=_now(), actor=user, school_id=user.school_id)
-    db.flush()
-    return request
+    return _read(db, request)
 
 
 @router.post("/{request_id}/confirm", response_model=RescheduleRequestRead)
@@ -85,8 +105,7 @@ def confirm(request_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Any:
     """The lesson's instructor, or a dispatcher or admin, books the chosen slot."""
     request = reschedule_service.confirm(db=db, request_id=request_id, now=_now(), actor=user,
                                          school_id=user.school_id)
-    db.flush()
-    return request
+    return _read(db, request)
 
 
 @router.post("/{request_id}/reject", response_model=RescheduleRequestRead)
@@ -94,8 +113,25 @@ def reject(request_id: uuid.UUID, db: DbSession, user: CurrentUser,
            body: RescheduleReject | None = None) -> Any:
     request = reschedule_service.reject(db=db, request_id=request_id, now=_now(), actor=user,
                                         reason=(body.reason if body else ""), school_id=user.school_id)
-    db.flush()
-    return request
+    return _read(db, request)
+
+
+@router.post("/{request_id}/search-again", response_model=RescheduleRequestRead,
+             status_code=status.HTTP_201_CREATED)
+def search_again(request_id: uuid.UUID, db: DbSession, user: SchoolManager) -> Any:
+    """Close the open request as "superseded by a fresh search" and open a new one for the same
+    lesson with newly searched options, mailed to the student (409 ``REQUEST_CLOSED`` if closed)."""
+    old = reschedule_service.get(db=db, school_id=user.school_id, request_id=request_id)
+    now = _now()
+    plan = None
+    if RescheduleState(old.state).is_open:
+        flight = flights_service.get(db=db, school_id=user.school_id, flight_id=old.flight_id)
+        plan = reschedule_service.plan_options(db=db, flight=flight, now=now, release=db.commit)
+        if plan is not None:
+            db.expire_all()  # re-read under the new transaction: the request may have moved on
+    new = reschedule_service.search_again(db=db, request_id=request_id, now=now, actor=user,
+                                          school_id=user.school_id, plan=plan)
+    return _read(db, new)
 
 
 # -- the student's page ----------------------------------------------------------------------

@@ -45,6 +45,16 @@ class RescheduleOptionRead(BaseModel):
     justification: str
 
 
+class RescheduleHistoryEntry(BaseModel):
+    """One step of a request: when, who ("ann@school.example", "student (via e-mail link)",
+    "sweep"), what (opened, picked, confirmed, rejected, superseded, expired) and the detail."""
+
+    at: UTCDateTime
+    actor: str
+    action: str
+    detail: str
+
+
 class RescheduleRequestRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -63,6 +73,8 @@ class RescheduleRequestRead(BaseModel):
     closed_at: UTCDateTime | None
     options: list[RescheduleOptionRead]
     version: int
+    # Who acted when, oldest first (from the audit trail).
+    history: list[RescheduleHistoryEntry] = Field(default_factory=list)
 
 
 class RescheduleRequestsPage(BaseModel):

@@ -13,7 +13,8 @@ re-checks that the chosen slot is still free: one taken meanwhile is a ``Conflic
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sync.aircraft.models import Aircraft
 from sync.audit import service as audit_service
+from sync.audit.models import AuditEvent
 from sync.auth.models import Account, AccountRole
 from sync.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sync.flights import service as flights_service
@@ -33,6 +35,7 @@ from sync.people.models import Instructor
 from sync.reschedule import ai, search
 from sync.reschedule.models import (
     OPEN_STATES,
+    ProducedBy,
     RescheduleOption,
     RescheduleRequest,
     RescheduleState,
@@ -46,6 +49,8 @@ Actor = Account | str
 # Lessons a request may be opened for: cancelled by weather, or forecast NO_GO further out.
 RESCHEDULABLE = frozenset({FlightStatus.WEATHER_CANCELLED, FlightStatus.AT_RISK})
 DEFAULT_OPTION_COUNT = 3
+SUPERSEDED_REASON = "superseded by a fresh search"
+STUDENT_LINK_ACTOR = "student-link"
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -72,7 +77,123 @@ def open_request_for(*, db: Session, flight_id: uuid.UUID) -> RescheduleRequest 
     return db.scalar(select(RescheduleRequest).where(RescheduleRequest.open_key == flight_id))
 
 
+# What each audited step is called in a request's history, and how its detail reads.
+_HISTORY_ACTIONS = {
+    "reschedule_open": "opened",
+    "reschedule_select": "picked",
+    "reschedule_confirm": "confirmed",
+    "reschedule_reject": "rejected",
+    "reschedule_supersede": "superseded",
+    "reschedule_expire": "expired",
+}
+
+
+def history(*, db: Session, requests: Iterable[RescheduleRequest]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Who acted when, per request, oldest first, from the audit trail (one query for all)."""
+    by_id = {request.id: request for request in requests}
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {request_id: [] for request_id in by_id}
+    if not by_id:
+        return found
+    events = list(db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.table_name == RescheduleRequest.__tablename__,
+               AuditEvent.row_id.in_(list(by_id)),
+               AuditEvent.action.in_(list(_HISTORY_ACTIONS)))
+        .order_by(AuditEvent.at)
+    ))
+    names = _actor_names(db, {event.actor_account_id for event in events} - {None})
+    for event in events:
+        found[event.row_id].append({
+            "at": event.at,
+            "actor": names.get(event.actor_account_id) or _system_actor(event.actor),
+            "action": _HISTORY_ACTIONS[event.action],
+            "detail": _history_detail(event),
+        })
+    return found
+
+
+def _actor_names(db: Session, account_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not account_ids:
+        return {}
+    names = {account.id: account.email for account in
+             db.scalars(select(Account).where(Account.id.in_(list(account_ids))))}
+    for instructor in db.scalars(select(Instructor).where(Instructor.account_id.in_(list(account_ids)))):
+        names[instructor.account_id] = f"{instructor.name} ({names.get(instructor.account_id, instructor.email)})"
+    return names
+
+
+def _system_actor(actor: str) -> str:
+    return {STUDENT_LINK_ACTOR: "student (via e-mail link)"}.get(actor, actor)
+
+
+def _history_detail(event: AuditEvent) -> str:
+    after = event.after or {}
+    if event.action == "reschedule_open":
+        count = after.get("options")
+        detail = f"{count} option{'s' if count != 1 else ''}" if count is not None else "options"
+        detail += " chosen by the AI model" if after.get("produced_by") == "ai" else " by the school's ranking"
+        if after.get("replaces"):
+            detail += ", a fresh search replacing the earlier request"
+        if after.get("fewer_options_reason"):
+            detail += f" ({after['fewer_options_reason']})"
+        return detail
+    if event.action == "reschedule_select":
+        return f"option {after.get('selected_rank')} chosen"
+    if event.action == "reschedule_confirm":
+        return f"option {after.get('selected_rank')} booked"
+    if event.action in ("reschedule_reject", "reschedule_supersede"):
+        return after.get("reason") or "no reason given"
+    if event.action == "reschedule_expire":
+        return "nobody answered in time"
+    return ""
+
+
 # -- opening ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptionPlan:
+    """Options chosen before the write transaction, because the model may take many seconds.
+
+    ``open_request`` runs the deterministic search again inside its transaction and keeps the
+    plan only if every planned slot is still among the free candidates (same instructor too).
+    """
+
+    flight_id: uuid.UUID
+    choice: ai.Choice
+    weather: Mapping[str, StationWeather] | None
+
+
+def plan_options(*, db: Session, flight: Flight, now: datetime, source: Any = None,
+                 ai_config: ai.AiConfig | None | bool = True,
+                 release: Callable[[], None] | None = None) -> OptionPlan | None:
+    """When a model is configured: search, call ``release()`` (end the caller's transaction, so no
+    lock is held while the model thinks), then ask the model. None when no model is configured:
+    ``open_request`` then does everything in its own transaction (the search alone is quick)."""
+    config = ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
+    if config is None:
+        return None
+    school = db.get(School, flight.school_id)
+    count = school.reschedule_option_count or DEFAULT_OPTION_COUNT
+    weather = _weather(source, flight, now)
+    found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
+    context = _lesson_context(flight, school)
+    if release is not None:
+        release()
+    choice = ai.choose(found.candidates, count=count, config=config, context=context)
+    return OptionPlan(flight_id=flight.id, choice=choice, weather=weather)
+
+
+def _still_free(plan: OptionPlan, found: search.SearchResult, count: int) -> ai.Choice:
+    """The plan's choice if the fresh search still offers every planned slot; else its top ``count``."""
+    fresh = {candidate.key: candidate for candidate in found.candidates}
+    planned = plan.choice.options
+    if (len(planned) >= min(count, len(found.candidates))
+            and all(c.key in fresh and fresh[c.key].instructor_id == c.instructor_id for c in planned)):
+        return plan.choice
+    return ai.Choice(list(found.candidates[:count]), ProducedBy.DETERMINISTIC,
+                     "the slots chosen before booking were no longer all free: the fresh ranking's "
+                     f"top {count} instead")
 
 
 def open_request(
@@ -84,6 +205,8 @@ def open_request(
     actor: Actor = "sweep",
     source: Any = None,
     ai_config: ai.AiConfig | None | bool = True,
+    plan: OptionPlan | None = None,
+    replaces: RescheduleRequest | None = None,
 ) -> RescheduleRequest:
     """The lesson's open request, opened now with its options unless one is open already.
 
@@ -91,6 +214,8 @@ def open_request(
     ``StationWeather`` (what the sweep has already gathered: no request is made), or a
     ``WeatherSource`` to fetch the lesson's stations from; None judges nothing ("no forecast yet").
     ``ai_config``: True reads it from the environment; None or False never asks a model.
+    ``plan``: options chosen beforehand (``plan_options``), re-checked here against a fresh search.
+    ``replaces``: the request this one supersedes (``search_again``): the student gets a new mail.
     """
     existing = open_request_for(db=db, flight_id=flight.id)
     if existing is not None:
@@ -103,10 +228,16 @@ def open_request(
         )
     school = db.get(School, flight.school_id)
     count = school.reschedule_option_count or DEFAULT_OPTION_COUNT
-    weather = _weather(source, flight, now)
-    found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
-    config = ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
-    choice = ai.choose(found.candidates, count=count, config=config, context=_lesson_context(flight, school))
+    if plan is not None and plan.flight_id == flight.id:
+        # The model has already answered; only the quick deterministic re-check runs under the lock.
+        found = search.find_candidates(db=db, flight=flight, now=now, weather=plan.weather)
+        choice = _still_free(plan, found, count)
+    else:
+        weather = _weather(source, flight, now)
+        found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
+        config = ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
+        choice = ai.choose(found.candidates, count=count, config=config,
+                           context=_lesson_context(flight, school))
 
     earliest_option = min((c.start for c in choice.options), default=None)
     expires_at = now + timedelta(hours=school.reschedule_reply_hours)
@@ -142,9 +273,10 @@ def open_request(
     event.after = dict(event.after or {}) | {
         "options": len(choice.options), "slots_considered": found.slots_considered,
         "fewer_options_reason": found.reason if len(choice.options) < count else None,
-        "ai_note": choice.note,
+        "ai_note": choice.note, "replaces": str(replaces.id) if replaces is not None else None,
     }
-    mails.send_weather_cancellation(db=db, flight=flight, request=request, now=now)
+    mails.send_weather_cancellation(db=db, flight=flight, request=request, now=now,
+                                    fresh_search=replaces is not None)
     return request
 
 
@@ -253,6 +385,37 @@ def reject(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor, r
                                  actor_account_id=_actor_id(actor))
     event.after = dict(event.after or {}) | {"reason": reason}
     return request
+
+
+def search_again(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
+                 school_id: uuid.UUID | None = None, plan: OptionPlan | None = None,
+                 source: Any = None, ai_config: ai.AiConfig | None | bool = True) -> RescheduleRequest:
+    """Close the open request (REJECTED, "superseded by a fresh search") and open a new one for the
+    same lesson with freshly searched options, mailed to the student. In the caller's transaction:
+    both happen or neither. The new request."""
+    request = _load(db, request_id, school_id)
+    if not isinstance(actor, str) and AccountRole(actor.role) not in (AccountRole.ADMIN, AccountRole.DISPATCHER):
+        raise Forbidden("only a dispatcher or an admin starts a fresh search", rule="NOT_ALLOWED_TO_SEARCH")
+    state = RescheduleState(request.state)
+    if state not in OPEN_STATES:
+        raise Conflict(f"the request is already {state.value}: a fresh search replaces only an open "
+                       "request (open a new one with POST /reschedule if the lesson still needs it)",
+                       field="state", rule="REQUEST_CLOSED", conflict={"state": state.value})
+    flight = db.get(Flight, request.flight_id)
+    if FlightStatus(flight.status) not in RESCHEDULABLE:
+        raise Conflict(f"the lesson is {FlightStatus(flight.status).value}; there is nothing to "
+                       "reschedule any more", field="state", rule="FLIGHT_NOT_RESCHEDULABLE")
+    before = audit_service.snapshot(request)
+    request.state = RescheduleState.REJECTED
+    request.closed_at = now
+    event = audit_service.record(db=db, school_id=request.school_id, actor=_actor_name(actor),
+                                 action="reschedule_supersede", row=request, before=before,
+                                 actor_account_id=_actor_id(actor))
+    event.after = dict(event.after or {}) | {"reason": SUPERSEDED_REASON}
+    db.flush()  # the lesson's open slot (``open_key``) is free before the new request takes it
+    check = db.get(WeatherCheck, request.weather_check_id) if request.weather_check_id else None
+    return open_request(db=db, flight=flight, now=now, weather_check=check, actor=actor,
+                        source=source, ai_config=ai_config, plan=plan, replaces=request)
 
 
 def expire_due(*, db: Session, now: datetime) -> int:

@@ -45,6 +45,7 @@ from sync.flights.models import Flight, FlightStatus, FlightType
 from sync.flights.schemas import FlightCreate
 from sync.people.models import Instructor, InstructorRating, Student
 from sync.people.service import check_personal_minimums
+from sync.schools import service as schools_service
 from sync.schools.models import School
 from sync.weather.daylight import dark_moments
 from sync.weather.minimums import TrainingLevel
@@ -229,9 +230,10 @@ def seed_demo(
     rng = random.Random(RANDOM_SEED)
 
     school = School(
-        name=SCHOOL_NAME, home_airport=HOME_AIRPORT, timezone=TIMEZONE,
+        name=SCHOOL_NAME, timezone=TIMEZONE,
         operating_hours=[{"weekday": day, "open": OPEN, "close": CLOSE} for day in range(1, 8)],
     )
+    schools_service.place_home(school, HOME_AIRPORT)
     db.add(school)
     db.flush()
     audit_service.record(db=db, school_id=school.id, actor=ACTOR, action="create", row=school)

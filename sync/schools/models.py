@@ -46,6 +46,11 @@ class School(SyncedMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     home_airport: Mapped[str] = mapped_column(String(4))  # ICAO
+    # Where the home airport is, from the weather engine's station data (None: a station it does
+    # not know). Kept in step with ``home_airport`` by ``sync.schools.service``; the desktop reads
+    # it from its replica (it shades twilight) instead of loading that data itself.
+    home_latitude: Mapped[float | None] = mapped_column(default=None)
+    home_longitude: Mapped[float | None] = mapped_column(default=None)
     timezone: Mapped[str] = mapped_column(String(64))  # IANA, e.g. America/Chicago
     # [{weekday: 1-7, open: "HH:MM", close: "HH:MM"}]; a weekday missing from the list is closed.
     operating_hours: Mapped[list[Any]] = mapped_column(default=default_operating_hours)

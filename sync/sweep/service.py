@@ -34,6 +34,7 @@ from sync.aircraft.models import Aircraft
 from sync.audit import service as audit_service
 from sync.flights.models import Flight, FlightStatus, WeatherCheck
 from sync.people.models import Student
+from sync.reschedule import ai as reschedule_ai
 from sync.reschedule import service as reschedule_service
 from sync.schools.models import School
 from sync.sweep.models import SweepRun
@@ -262,11 +263,12 @@ def _sweep_lesson(
     tally: _Tally,
 ) -> None:
     tally.lessons += 1
+    plan = _options_before_deciding(session_factory, item, weather=weather, now=now)
     for attempt in range(1, ATTEMPTS_PER_LESSON + 1):
         try:
             with session_factory() as db, db.begin():
                 verdict, action = _decide(db, item, weather=weather, now=now,
-                                          horizon=horizon)
+                                          horizon=horizon, plan=plan)
         except DBAPIError as exc:
             if _retryable(exc) and attempt < ATTEMPTS_PER_LESSON:
                 continue
@@ -281,6 +283,35 @@ def _sweep_lesson(
         return
 
 
+def _options_before_deciding(
+    session_factory: SessionFactory, item: _Planned, *, weather: dict[str, StationWeather],
+    now: datetime,
+) -> reschedule_service.OptionPlan | None:
+    """A lesson about to be cancelled, with a model configured: its options are chosen before the
+    lesson's write transaction, because the model may take many seconds and that transaction holds
+    the row lock (on SQLite: the database's write lock). ``open_request`` re-checks them inside it.
+    None otherwise: the deterministic search alone is quick enough to run under the lock."""
+    if reschedule_ai.AiConfig.from_environment() is None:
+        return None
+    try:
+        verdict = Verdict(judge_with_weather(item.lesson, weather, now=now).verdict)
+    except Exception:  # judged again inside the transaction, where the error is recorded
+        return None
+    if verdict is not Verdict.NO_GO or item.lesson.start - now > item.decision_window:
+        return None
+    try:
+        with session_factory() as db:
+            flight = db.get(Flight, item.lesson.flight_id)
+            if flight is None or flight.is_deleted or flight.status not in SWEPT_STATUSES:
+                return None
+            # The search reads under the lock; ``rollback`` ends that before the model is asked.
+            return reschedule_service.plan_options(db=db, flight=flight, now=now, source=weather,
+                                                   release=db.rollback)
+    except Exception:  # the transaction will search (and ask) itself, as before
+        logger.exception("sweep: choosing options before deciding failed; choosing them inside")
+        return None
+
+
 def _decide(
     db: Session,
     item: _Planned,
@@ -288,6 +319,7 @@ def _decide(
     weather: dict[str, StationWeather],
     now: datetime,
     horizon: timedelta,
+    plan: reschedule_service.OptionPlan | None = None,
 ) -> tuple[Verdict | None, Action]:
     """Everything about one lesson, in ``db``'s transaction: lock, re-read, judge, store, act."""
     lesson = item.lesson
@@ -310,24 +342,26 @@ def _decide(
     check.id = uuid.uuid4()  # known before the flush: the request refers to it
     db.add(check)
     return check.verdict, _apply(db, flight, check, decision_window=decision_window,
-                                 weather=weather, now=now)
+                                 weather=weather, now=now, plan=plan)
 
 
 def _apply(
     db: Session, flight: Flight, check: WeatherCheck, *, decision_window: timedelta,
     weather: dict[str, StationWeather], now: datetime,
+    plan: reschedule_service.OptionPlan | None = None,
 ) -> Action:
     verdict = Verdict(check.verdict)
     if verdict is Verdict.NO_GO:
         if flight.start_at - now <= decision_window:
             before = audit_service.snapshot(flight)
             flight.status = FlightStatus.WEATHER_CANCELLED
-            # Nothing is flushed until the request is: the option search (and a model, when one is
-            # configured) runs before this transaction takes the sync counter's lock, which every
-            # writer of the service queues on. The options are judged on the sweep's weather.
+            # Nothing is flushed until the request is: the option search runs before this
+            # transaction takes the sync counter's lock, which every writer of the service queues
+            # on. A model, when configured, has answered before the transaction (``plan``); its
+            # choice is re-checked here. The options are judged on the sweep's weather.
             with db.no_autoflush:
                 reschedule_service.open_request(db=db, flight=flight, now=now, weather_check=check,
-                                                actor=ACTOR, source=weather)
+                                                actor=ACTOR, source=weather, plan=plan)
             audit_service.record(db=db, school_id=flight.school_id, actor=ACTOR,
                                  action="weather_cancel", row=flight, before=before)
             return Action.CANCELLED

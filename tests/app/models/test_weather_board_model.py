@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.models.weather_board_model import CATEGORY_COLOURS, WeatherBoardModel, WeatherRole
+from app.models.weather_board_model import CATEGORY_COLOURS, COLUMNS, WeatherBoardModel, WeatherRole
 
 
 def test_weather_board_model(qtmodeltester, demo) -> None:
@@ -15,5 +15,5 @@ def test_weather_board_model(qtmodeltester, demo) -> None:
     khyi = model.index(1, 1)
     assert model.data(khyi, WeatherRole.CATEGORY) == "IFR"
     assert model.data(khyi, Qt.ItemDataRole.BackgroundRole) == CATEGORY_COLOURS["IFR"]
-    assert model.data(model.index(1, 4)).startswith("KHYI ")
-    assert "ceiling 700 ft" in model.data(model.index(1, 3))
+    assert model.data(model.index(1, COLUMNS.index("METAR"))).startswith("KHYI ")
+    assert "ceiling 700 ft" in model.data(model.index(1, COLUMNS.index("Conditions")))

@@ -186,3 +186,42 @@ def test_a_file_locked_by_another_program_is_an_environment_fault(tmp_path):
             other.close()
         replica.record_edit("flights", "insert", data={"notes": "x"})  # and works once free
         assert replica.counts().pending == 1
+
+
+def check_change(check_id: str, flight_id: str, *, seq: int, checked_at: str, verdict: str) -> dict:
+    data = {"id": check_id, "flight_id": flight_id, "checked_at": checked_at, "verdict": verdict,
+            "reasons": [{"text": verdict}], "version": 1, "server_seq": seq}
+    return {"table": "weather_checks", "id": check_id, "version": 1, "server_seq": seq,
+            "deleted": False, "data": data}
+
+
+def test_narrow_reads_agree_with_the_full_ones(tmp_path):
+    """``lessons_between`` and ``latest_weather_checks`` (the calendar's reads) give what
+    ``flights_between`` and every weather check would, local edits and deletions included."""
+    first, second, gone = (str(uuid.uuid4()) for _ in range(3))
+    with Replica(tmp_path / "replica.sqlite3") as replica:
+        replica.apply_pull([
+            flight_change(first, seq=1), flight_change(second, seq=2, start=START + timedelta(hours=2)),
+            flight_change(gone, seq=3),
+            check_change(str(uuid.uuid4()), first, seq=4, checked_at="2030-01-01T10:00:00Z",
+                         verdict="NO_GO"),
+            check_change(str(uuid.uuid4()), first, seq=5, checked_at="2030-01-01T12:00:00Z",
+                         verdict="GO"),
+            check_change(str(uuid.uuid4()), second, seq=6, checked_at="2030-01-01T11:00:00Z",
+                         verdict="MARGINAL"),
+        ], cursor=6)
+        replica.apply_pull([{**flight_change(gone, seq=7), "deleted": True}], cursor=7)
+        replica.record_edit("flights", "update", row_id=second, data={"notes": "moved"})
+        window = (START - timedelta(hours=1), START + timedelta(hours=5))
+
+        full = replica.flights_between(*window)
+        narrow = replica.lessons_between(*window)
+        assert [(row.id, row.data, row.state, row.version) for row in full] == \
+            [(row.id, row.data, row.state, row.version) for row in narrow]
+        assert [row.id for row in narrow] == [first, second] and narrow[1].state == "pending"
+
+        latest = replica.latest_weather_checks()
+        assert {flight: check["verdict"] for flight, check in latest.items()} == \
+            {first: "GO", second: "MARGINAL"}
+        assert set(replica.latest_weather_checks([second])) == {second}
+        assert replica.latest_weather_checks([]) == {}

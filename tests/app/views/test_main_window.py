@@ -22,7 +22,7 @@ from app.views.main_window import MainWindow
 def window(qtbot, demo):
     loop = SyncLoop(engine=demo.engine, interval_ms=600_000)
     window = MainWindow(sync_loop=loop, replica=demo.replica, user_email=demo.email, mode="week",
-                        fetch_weather=demo.client.current_weather)
+                        client=demo.client)
     qtbot.add_widget(window)
     with qtbot.wait_signals([window.loaded, window.weather_board.refreshed], timeout=10_000), \
             qtbot.assert_not_emitted(window.load_failed):

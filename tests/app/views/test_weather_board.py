@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models.weather_board_model import WeatherBoardModel
+from app.models.weather_board_model import TIMELINE_COLUMN, WeatherBoardModel
 from app.services.api_client import Offline
 from app.views.weather_board import WeatherBoard
 
@@ -16,6 +16,10 @@ def test_board_shows_the_airports(qtbot, demo) -> None:
         board.set_airports(["KAUS", "KHYI"])
     assert model.rowCount() == 2
     assert board.windowTitle() == "Weather"
+    # The "Next 24 h" column is the TAF timeline, in rows tall enough for it.
+    assert board.table.itemDelegateForColumn(TIMELINE_COLUMN) is board.timeline_delegate
+    assert board.table.rowHeight(0) > board.timeline_delegate.row_height(board.table.font())
+    assert not board.table.grab().isNull()
 
 
 def test_board_keeps_the_last_reports_when_offline(qtbot, demo) -> None:

@@ -112,3 +112,41 @@ def test_an_at_risk_lesson_may_be_rescheduled_and_a_scheduled_one_not(db_session
     reschedule_service.select_option(db=db_session, request_id=request.id, rank=2, now=NOW, actor="test")
     accepted = reschedule_service.confirm(db=db_session, request_id=request.id, now=NOW, actor="test")
     assert accepted.state is RescheduleState.ACCEPTED and flight.status is FlightStatus.RESCHEDULED
+
+
+def test_a_plan_made_before_the_transaction_is_kept_only_while_its_slots_are_free(
+        db_session: Session) -> None:
+    from sync.reschedule import ai
+
+    flight = _cancelled(db_session)
+    found = reschedule_service.search.find_candidates(db=db_session, flight=flight, now=NOW)
+    # The model (as if) chose the 2nd, 3rd and 4th candidates before the write transaction.
+    chosen = ai.Choice(list(found.candidates[1:4]), reschedule_service.ProducedBy.AI)
+    plan = reschedule_service.OptionPlan(flight_id=flight.id, choice=chosen, weather=None)
+    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW, plan=plan,
+                                              ai_config=None)
+    assert request.produced_by is reschedule_service.ProducedBy.AI
+    assert [o.start_at for o in request.options] == [c.start for c in found.candidates[1:4]]
+
+    # A planned slot that is no longer a candidate: the fresh deterministic three instead.
+    other = _cancelled(db_session, school=db_session.get(School, flight.school_id))
+    fresh = reschedule_service.search.find_candidates(db=db_session, flight=other, now=NOW)
+    mixed = [*fresh.candidates[:2]]
+    mixed.append(type(mixed[0])(mixed[0].start.replace(year=2030), mixed[0].end.replace(year=2030),
+                                mixed[0].instructor_id, mixed[0].aircraft_id, {}, 0.0, "", True, True,
+                                False))
+    stale = reschedule_service.OptionPlan(flight_id=other.id,
+                                          choice=ai.Choice(mixed, reschedule_service.ProducedBy.AI),
+                                          weather=None)
+    second = reschedule_service.open_request(db=db_session, flight=other, now=NOW, plan=stale,
+                                             ai_config=None)
+    assert second.produced_by is reschedule_service.ProducedBy.DETERMINISTIC
+    assert all(o.start_at.year != 2030 for o in second.options)
+
+
+def test_no_plan_without_a_model(db_session: Session) -> None:
+    flight = _cancelled(db_session)
+    released = []
+    assert reschedule_service.plan_options(db=db_session, flight=flight, now=NOW, ai_config=None,
+                                           release=lambda: released.append(1)) is None
+    assert released == []

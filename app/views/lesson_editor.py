@@ -1,0 +1,516 @@
+"""The lesson editor: book a new lesson, change or cancel one, check its weather.
+
+Local rules are checked as the person types (a red line under the form; Save stays disabled) so
+only plausible edits are sent; the service's own rules (double bookings, qualifications…) come
+back through ``LessonEdits.save`` and are shown inline, with the field at fault highlighted, and
+the dialog stays open to fix and save again (the same outbox edit is amended) or to cancel (the
+refused edit is dropped: nothing half-written stays).
+
+Times are entered in the school's time zone and sent in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
+    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTimeEdit, QVBoxLayout, QWidget,
+)
+
+from app.models.lessons import Lesson, Schedule
+from app.services.api_client import ApiError, Offline
+from app.services.background import run_in_background
+from app.services.lesson_edits import EditOutcome, LessonEdits
+
+__all__ = ["LessonEditor", "FLIGHT_TYPES"]
+
+# The service's FlightType values, with what the desk calls them.
+FLIGHT_TYPES = (("DUAL", "Dual"), ("SOLO", "Solo"), ("CROSS_COUNTRY", "Cross-country"),
+                ("INSTRUMENT", "Instrument"))
+_ICAO = re.compile(r"^[A-Z0-9]{4}$")
+_LIVE = ("SCHEDULED", "AT_RISK")
+_INVALID_STYLE = "border: 1px solid #d0302f;"
+SOLO_TEXT = "— solo —"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LessonEditor(QDialog):
+    """Book or change one lesson.
+
+    Signals:
+        saved(object): an ``EditOutcome`` — the replica changed (booked, changed, cancelled,
+            queued, or refused and kept for a fix); the owner refreshes what it shows.
+        discarded(str): the person gave up on a refused edit; its mutation id was dropped.
+        weather_checked(object): the service's weather check (dict) for this lesson.
+        weather_failed(str): the weather could not be checked; the message says why.
+    """
+
+    saved = Signal(object)
+    discarded = Signal(str)
+    weather_checked = Signal(object)
+    weather_failed = Signal(str)
+
+    def __init__(self, *, schedule: Schedule, edits: LessonEdits | None,
+                 lesson: Lesson | None = None,
+                 check_weather: Callable[[str], dict[str, Any]] | None = None,
+                 read_only: bool = False, start: datetime | None = None,
+                 aircraft_id: str | None = None, instructor_id: str | None = None,
+                 flight_type: str | None = None, retry_of: str | None = None, clock: Callable[[], datetime] = _utc_now,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._schedule = schedule
+        self._edits = edits
+        self._lesson = lesson
+        self._check_weather = check_weather
+        self._clock = clock
+        self._zone = schedule.timezone
+        self._read_only = read_only or edits is None
+        self._lesson_id: str | None = lesson.id if lesson is not None else None
+        # The refused edit this dialog fixes (its mutation id): one made here, or one opened
+        # from the alerts (``retry_of``). Cancel drops only one made here; the alerts keep theirs.
+        self._refused: str | None = retry_of
+        self._owns_refused = False
+        # The service's last refusal (field, message): shown until the next save.
+        self._service_error: tuple[str | None, str] | None = None
+        self._busy = False
+        self._highlighted: QWidget | None = None
+        self.setWindowTitle("New lesson" if lesson is None
+                            else ("Lesson" if self._read_only else "Edit lesson"))
+        self.setMinimumWidth(460)
+        self._build()
+        self._fill(lesson, start=start, aircraft_id=aircraft_id, instructor_id=instructor_id,
+                   flight_type=flight_type)
+        for signal in (self.student.currentIndexChanged, self.instructor.currentIndexChanged,
+                       self.aircraft.currentIndexChanged, self.flight_type.currentIndexChanged,
+                       self.date.dateChanged, self.start_time.timeChanged,
+                       self.length.valueChanged, self.departure.textChanged,
+                       self.destination.textChanged):
+            signal.connect(self._on_input)
+        self._apply_mode()
+        self._validate()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.student = QComboBox(self)
+        for student_id, name in self._schedule.students:
+            self.student.addItem(name, student_id)
+        self.instructor = QComboBox(self)
+        self.instructor.addItem(SOLO_TEXT, None)
+        for instructor_id, name in self._schedule.instructors:
+            self.instructor.addItem(name, instructor_id)
+        self.aircraft = QComboBox(self)
+        for aircraft_id, label in self._schedule.aircraft:
+            self.aircraft.addItem(label, aircraft_id)
+        self.date = QDateEdit(self)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd d MMM yyyy")
+        self.start_time = QTimeEdit(self)
+        self.start_time.setDisplayFormat("HH:mm")
+        self.length = QSpinBox(self)
+        self.length.setRange(30, 600)
+        self.length.setSingleStep(15)
+        self.length.setSuffix(" min")
+        self.departure = QLineEdit(self)
+        self.destination = QLineEdit(self)
+        for code in (self.departure, self.destination):
+            code.setMaxLength(4)
+            code.setPlaceholderText("ICAO, e.g. KAUS")
+            code.textEdited.connect(lambda text, edit=code: self._upper(edit, text))
+        self.destination.setPlaceholderText("ICAO (cross-country: required)")
+        self.flight_type = QComboBox(self)
+        for value, label in FLIGHT_TYPES:
+            self.flight_type.addItem(label, value)
+        self.notes = QPlainTextEdit(self)
+        self.notes.setFixedHeight(70)
+
+        when = QHBoxLayout()
+        when.addWidget(self.date, 2)
+        when.addWidget(self.start_time, 1)
+        when.addWidget(QLabel(self._zone.key, self))
+        form = QFormLayout()
+        form.addRow("&Student", self.student)
+        form.addRow("&Instructor", self.instructor)
+        form.addRow("&Aircraft", self.aircraft)
+        when_label = QLabel("&Date and start", self)
+        when_label.setBuddy(self.date)
+        form.addRow(when_label, when)
+        form.addRow("&Length", self.length)
+        form.addRow("De&parture", self.departure)
+        form.addRow("D&estination", self.destination)
+        form.addRow("Flight &type", self.flight_type)
+        form.addRow("&Notes", self.notes)
+
+        self.closed_label = QLabel(self)
+        self.closed_label.setWordWrap(True)
+        self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d0302f;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label = QLabel(self)
+        self.weather_label = QLabel(self)
+        self.weather_label.setWordWrap(True)
+        self.weather_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.buttons = QDialogButtonBox(self)
+        self.save_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Save)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.weather_button = QPushButton("Check &weather now", self)
+        self.cancel_lesson_button = QPushButton("Cancel &lesson…", self)
+        self.buttons.addButton(self.weather_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.cancel_lesson_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_button.clicked.connect(self.save)
+        self.close_button.clicked.connect(self.reject)
+        self.weather_button.clicked.connect(self.check_weather)
+        self.cancel_lesson_button.clicked.connect(self._ask_cancel)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.closed_label)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.weather_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.buttons)
+        self._fields: dict[str, QWidget] = {
+            "student_id": self.student, "instructor_id": self.instructor,
+            "aircraft_id": self.aircraft, "start_at": self.start_time, "end_at": self.length,
+            "departure": self.departure, "destination": self.destination,
+            "flight_type": self.flight_type, "notes": self.notes,
+        }
+
+    def _fill(self, lesson: Lesson | None, *, start: datetime | None, aircraft_id: str | None,
+              instructor_id: str | None, flight_type: str | None) -> None:
+        if lesson is not None:
+            self._select(self.student, lesson.student_id, lesson.student)
+            self._select(self.instructor, lesson.instructor_id, lesson.instructor)
+            self._select(self.aircraft, lesson.aircraft_id, lesson.aircraft)
+            self._select(self.flight_type, lesson.flight_type, lesson.flight_type)
+            start = lesson.start
+            minutes = int((lesson.end - lesson.start).total_seconds() // 60)
+            self.length.setValue(max(30, min(600, minutes)))
+            self.departure.setText(lesson.departure)
+            self.destination.setText(lesson.destination)
+            self.notes.setPlainText(lesson.notes)
+        else:
+            if aircraft_id:
+                self._select(self.aircraft, aircraft_id, aircraft_id)
+            if flight_type:
+                self._select(self.flight_type, flight_type, flight_type)
+            if instructor_id:
+                self._select(self.instructor, instructor_id, instructor_id)
+            elif flight_type == "SOLO":
+                self.instructor.setCurrentIndex(0)
+            else:
+                self.instructor.setCurrentIndex(1 if self.instructor.count() > 1 else 0)
+            self.length.setValue(60)
+            self.departure.setText(self._schedule.home_airport)
+        if start is None:  # the next whole hour, tomorrow
+            start = (self._clock() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+        local = start.astimezone(self._zone)
+        self.date.setDate(QDate(local.year, local.month, local.day))
+        self.start_time.setTime(QTime(local.hour, local.minute))
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str | None, label: str) -> None:
+        index = combo.findData(value)
+        if index < 0 and value:  # not among the choices (e.g. a retired instructor): keep it
+            combo.addItem(label or value, value)
+            index = combo.count() - 1
+        combo.setCurrentIndex(max(index, 0))
+
+    def _apply_mode(self) -> None:
+        lesson = self._lesson
+        closed = lesson is not None and lesson.status not in _LIVE
+        if closed:
+            self._read_only = True
+            self.closed_label.setText(f"This lesson is {lesson.status.replace('_', ' ').lower()} "
+                                      "and can no longer be changed.")
+        self.closed_label.setVisible(closed)
+        for widget in self._fields.values():
+            widget.setEnabled(not self._read_only)
+        self.date.setEnabled(not self._read_only)
+        self.save_button.setVisible(not self._read_only)
+        self.close_button.setText("Close" if self._read_only else "Cancel")
+        # A lesson the service has not booked yet (refused or unsent) has nothing to cancel.
+        self.cancel_lesson_button.setVisible(lesson is not None and lesson.version is not None
+                                             and not self._read_only)
+        if lesson is None:
+            self.weather_button.setEnabled(False)
+            self.weather_button.setToolTip("Save the lesson first: the weather is checked for a "
+                                           "booked lesson")
+        elif lesson.version is None:
+            self.weather_button.setEnabled(False)
+            self.weather_button.setToolTip("This lesson has not reached the service yet: check "
+                                           "its weather once it is sent")
+        elif self._check_weather is None:
+            self.weather_button.setEnabled(False)
+            self.weather_button.setToolTip("Not connected to the service")
+        else:
+            self.weather_button.setToolTip("Ask the service to judge this lesson's weather now")
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
+    def lesson_id(self) -> str | None:
+        """The lesson (also a new one once it was sent, even if refused)."""
+        return self._lesson_id
+
+    @property
+    def refused_mutation(self) -> str | None:
+        return self._refused
+
+    def problem(self) -> tuple[str, str] | None:
+        """The first local rule the form breaks: (field, message), or None."""
+        if self.student.currentData() is None:
+            return "student_id", "Choose the student."
+        if self.aircraft.currentData() is None:
+            return "aircraft_id", "Choose the aircraft."
+        kind = self.flight_type.currentData()
+        instructor = self.instructor.currentData()
+        if kind == "SOLO" and instructor is not None:
+            return "instructor_id", (f"A solo lesson has no instructor: choose “{SOLO_TEXT}” or "
+                                     "another flight type.")
+        if kind != "SOLO" and instructor is None:
+            name = self.flight_type.currentText().lower()
+            return "instructor_id", f"A {name} lesson needs an instructor: choose one."
+        departure = self.departure.text().strip()
+        if not departure:
+            return "departure", "Enter the departure airport (its ICAO code, e.g. KAUS)."
+        if not _ICAO.match(departure):
+            return "departure", (f"“{departure}” is not an ICAO code: four letters or digits, "
+                                 "e.g. KAUS.")
+        destination = self.destination.text().strip()
+        if destination and not _ICAO.match(destination):
+            return "destination", (f"“{destination}” is not an ICAO code: four letters or "
+                                   "digits, e.g. KGTU.")
+        if kind == "CROSS_COUNTRY" and not destination:
+            return "destination", "A cross-country lesson needs a destination airport."
+        start, end = self.times()
+        if end <= start:
+            return "end_at", "The lesson must end after it starts."
+        if start <= self._clock() and (self._lesson is None or start != self._lesson.start):
+            return "start_at", "The lesson would start in the past: choose a later time."
+        return None
+
+    def times(self) -> tuple[datetime, datetime]:
+        """Start and end as entered, aware UTC."""
+        day, clock = self.date.date(), self.start_time.time()
+        local = datetime(day.year(), day.month(), day.day(), clock.hour(), clock.minute(),
+                         tzinfo=self._zone)
+        start = local.astimezone(UTC)
+        return start, start + timedelta(minutes=self.length.value())
+
+    def fields(self) -> dict[str, Any]:
+        """The lesson as the service takes it (``FlightCreate``'s fields)."""
+        start, end = self.times()
+        destination = self.destination.text().strip().upper()
+        return {
+            "student_id": self.student.currentData(),
+            "instructor_id": self.instructor.currentData(),
+            "aircraft_id": self.aircraft.currentData(),
+            "start_at": start.isoformat().replace("+00:00", "Z"),
+            "end_at": end.isoformat().replace("+00:00", "Z"),
+            "departure": self.departure.text().strip().upper(),
+            "destination": destination or None,
+            "flight_type": self.flight_type.currentData(),
+            "notes": self.notes.toPlainText(),
+        }
+
+    def field_widget(self, field: str) -> QWidget | None:
+        return self._fields.get(field)
+
+    # -- behaviour ------------------------------------------------------------------------
+
+    def save(self) -> None:
+        """Send the edit (in the background); the outcome decides whether the dialog closes."""
+        if self._read_only or self._busy or self._validate():
+            return
+        edits = self._edits
+        assert edits is not None
+        lesson_id = None if self._lesson is None else self._lesson.id
+        base_version = None if self._lesson is None else self._lesson.version
+        fields, retry_of = self.fields(), self._refused
+        if retry_of is None:
+            self._owns_refused = True  # a new edit: if refused, it is this dialog's to drop
+        self._service_error = None
+        self._set_busy(True, "Saving…")
+        run_in_background(lambda: edits.save(lesson_id=lesson_id, fields=fields,
+                                             base_version=base_version, retry_of=retry_of),
+                          self._on_saved, self._on_save_failed, owner=self)
+
+    def cancel_lesson(self, reason: str) -> None:
+        """Cancel this lesson with ``reason`` (in the background); closes when done."""
+        if self._lesson is None or self._read_only or self._busy or self._edits is None:
+            return
+        edits, lesson_id = self._edits, self._lesson.id
+        refused = self._refused
+        self._set_busy(True, "Cancelling the lesson…")
+
+        def work() -> EditOutcome:
+            if refused:  # the cancellation replaces the refused change
+                edits.discard(refused)
+            return edits.cancel_lesson(lesson_id, reason)
+
+        run_in_background(work, self._on_cancelled, self._on_save_failed, owner=self)
+
+    def check_weather(self) -> None:
+        if self._lesson is None or self._check_weather is None or not self.weather_button.isEnabled():
+            return
+        check, lesson_id = self._check_weather, self._lesson.id
+        self.weather_button.setEnabled(False)
+        self.weather_label.setStyleSheet("")
+        self.weather_label.setText("Checking the weather…")
+        run_in_background(lambda: check(lesson_id), self._on_weather, self._on_weather_failed, owner=self)
+
+    def reject(self) -> None:
+        """Cancel/Close/Escape: a refused edit of this dialog is dropped first."""
+        if self._busy:
+            return
+        if self._refused is None or not self._owns_refused or self._edits is None:
+            super().reject()
+            return
+        edits, refused = self._edits, self._refused
+        self._set_busy(True, "Dropping the refused change…")
+        run_in_background(lambda: edits.discard(refused),
+                          lambda _changes: self._on_discarded(refused), self._on_discard_failed,
+                          owner=self)
+
+    # -- internals ------------------------------------------------------------------------
+
+    @staticmethod
+    def _upper(edit: QLineEdit, text: str) -> None:
+        if text != text.upper():
+            position = edit.cursorPosition()
+            edit.setText(text.upper())
+            edit.setCursorPosition(position)
+
+    def _on_input(self, *_: object) -> None:
+        self._validate()
+
+    def _validate(self) -> tuple[str, str] | None:
+        """Show the first local problem (or clear it); Save is enabled only without one."""
+        if self._read_only:
+            self.error_label.hide()
+            return None
+        problem = self.problem()
+        if problem is not None:
+            self._show_error(*problem)
+        elif self._service_error is not None:
+            self._show_error(*self._service_error)
+        else:
+            self._show_error(None, "")
+        self.save_button.setEnabled(problem is None and not self._busy)
+        return problem
+
+    def _show_error(self, field: str | None, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(bool(message))
+        widget = self._fields.get(field or "")
+        if field == "start_at":
+            widget = self.start_time
+        if self._highlighted is not None and self._highlighted is not widget:
+            self._highlighted.setStyleSheet("")
+            self._highlighted.setProperty("invalid", False)
+        if widget is not None:
+            widget.setStyleSheet(_INVALID_STYLE)
+            widget.setProperty("invalid", True)
+        self._highlighted = widget
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        self.status_label.setText(text)
+        for button in (self.save_button, self.close_button, self.cancel_lesson_button):
+            button.setEnabled(not busy)
+        if not busy:
+            self.save_button.setEnabled(self.problem() is None)
+
+    def _on_saved(self, outcome: EditOutcome) -> None:
+        self._set_busy(False)
+        self.saved.emit(outcome)
+        if outcome.state == "applied":
+            self._refused = None
+            self.accept()
+        elif outcome.state == "queued":
+            self._refused = None
+            self.status_label.setText(outcome.message)
+            self.accept()
+        else:
+            self._refused = outcome.mutation_id
+            self._lesson_id = outcome.lesson_id
+            self._service_error = (outcome.field, outcome.message)
+            self._validate()
+
+    def _on_cancelled(self, outcome: EditOutcome) -> None:
+        self._set_busy(False)
+        self._refused = None
+        self.saved.emit(outcome)
+        if outcome.refused:
+            self._service_error = (outcome.field, outcome.message)
+            self._validate()
+        else:
+            self.accept()
+
+    def _on_save_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        self._service_error = (None, f"The change could not be stored on this computer: {error} "
+                                     "Nothing was saved; try again.")
+        self._validate()
+
+    def _on_discarded(self, mutation_id: str) -> None:
+        self._set_busy(False)
+        self._refused = None
+        self.discarded.emit(mutation_id)
+        super().reject()
+
+    def _on_discard_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        self._service_error = (None, f"The refused change could not be dropped: {error}")
+        self._validate()
+
+    def _ask_cancel(self) -> None:
+        reason, ok = QInputDialog.getText(self, "Cancel lesson",
+                                          "Why is the lesson cancelled? (kept in its notes)")
+        if ok:
+            if not reason.strip():
+                self._service_error = (None, "Give a reason to cancel the lesson.")
+                self._validate()
+                return
+            self.cancel_lesson(reason)
+
+    def _on_weather(self, check: dict[str, Any]) -> None:
+        self.weather_button.setEnabled(True)
+        verdict = str(check.get("verdict", "UNKNOWN"))
+        reasons = [str(reason.get("text", "")) for reason in check.get("reasons", [])
+                   if isinstance(reason, dict) and reason.get("text")]
+        colours = {"GO": "#1a7f37", "MARGINAL": "#b7791f", "NO_GO": "#d0302f"}
+        self.weather_label.setStyleSheet(f"color: {colours.get(verdict, '#555555')};")
+        text = f"Weather: {verdict.replace('_', '-')}"
+        if reasons:
+            text += " — " + "; ".join(reasons)
+        self.weather_label.setText(text)
+        self.weather_checked.emit(check)
+
+    def _on_weather_failed(self, error: Exception) -> None:
+        self.weather_button.setEnabled(True)
+        if isinstance(error, Offline):
+            message = ("The service cannot be reached, so the weather cannot be checked now: "
+                       "try again when you are back online.")
+        elif isinstance(error, ApiError):
+            message = f"The weather could not be checked: {error}"
+        else:
+            message = f"The weather could not be checked ({error}): try again."
+        self.weather_label.setStyleSheet("color: #d0302f;")
+        self.weather_label.setText(message)
+        self.weather_failed.emit(message)

@@ -1,0 +1,224 @@
+"""The lesson editor against the real embedded demo service, offscreen."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDialog
+
+from app.models.lessons import load_schedule
+from app.services.api_client import ApiClient
+from app.services.lesson_edits import LessonEdits
+from app.services.sync_engine import SyncEngine
+from app.views.lesson_editor import SOLO_TEXT, LessonEditor
+
+FAR = (datetime.now(UTC) + timedelta(days=50)).replace(hour=15, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def schedule(demo):
+    now = datetime.now(UTC)
+    return load_schedule(demo.replica, now - timedelta(days=1), now + timedelta(days=60))
+
+
+@pytest.fixture
+def make_editor(qtbot, demo, schedule):
+    def make(**kwargs) -> LessonEditor:
+        kwargs.setdefault("edits", LessonEdits(demo.engine))
+        kwargs.setdefault("check_weather", demo.client.check_weather)
+        editor = LessonEditor(schedule=kwargs.pop("schedule", schedule), **kwargs)
+        qtbot.add_widget(editor)  # never shown: the offscreen platform warns about shown dialogs
+        return editor
+    return make
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _choose(combo, value) -> None:
+    combo.setCurrentIndex(combo.findData(value))
+
+
+def _busy_ids(schedule, start, end, attribute) -> set:
+    return {getattr(lesson, attribute) for lesson in schedule.lessons
+            if lesson.start < end and lesson.end > start and lesson.status in ("SCHEDULED", "AT_RISK")}
+
+
+def _set_start(editor, moment: datetime) -> None:
+    local = moment.astimezone(editor._zone)
+    editor.date.setDate(QDate(local.year, local.month, local.day))
+    editor.start_time.setTime(editor.start_time.time().fromString(f"{local:%H:%M}", "HH:mm"))
+
+
+def test_local_rules_are_checked_before_anything_is_sent(qtbot, make_editor) -> None:
+    editor = make_editor(start=FAR)
+    assert editor.problem() is None and editor.save_button.isEnabled()
+    assert editor.departure.text() == "KAUS"  # the school's home airport
+
+    _choose(editor.flight_type, "SOLO")  # an instructor is still chosen
+    assert editor.error_label.text().startswith("A solo lesson has no instructor")
+    assert not editor.save_button.isEnabled()
+    assert editor.instructor.property("invalid") is True
+    editor.instructor.setCurrentIndex(editor.instructor.findText(SOLO_TEXT))
+    assert editor.problem() is None and editor.save_button.isEnabled()
+    assert editor.error_label.isHidden()
+
+    _choose(editor.flight_type, "DUAL")
+    assert editor.error_label.text().startswith("A dual lesson needs an instructor")
+    editor.instructor.setCurrentIndex(1)
+
+    _choose(editor.flight_type, "CROSS_COUNTRY")
+    assert editor.error_label.text() == "A cross-country lesson needs a destination airport."
+    assert editor.destination.property("invalid") is True
+
+    qtbot.keyClicks(editor.destination, "kgtu")  # lower case typed is upper-cased
+    assert editor.destination.text() == "KGTU"
+    assert editor.problem() is None
+
+    editor.departure.setText("KA-S")
+    assert "“KA-S” is not an ICAO code" in editor.error_label.text()
+    assert not editor.save_button.isEnabled()
+    editor.departure.setText("KAUS")
+    _set_start(editor, datetime.now(UTC) - timedelta(days=1))
+    assert editor.error_label.text().startswith("The lesson would start in the past")
+
+
+def test_a_clash_is_shown_inline_then_a_free_time_books_it(qtbot, demo, make_editor,
+                                                           schedule) -> None:
+    taken = next(lesson for lesson in schedule.lessons
+                 if lesson.status == "SCHEDULED" and lesson.instructor_id
+                 and lesson.start > datetime.now(UTC) + timedelta(hours=1))
+    editor = make_editor(start=taken.start, aircraft_id=taken.aircraft_id)
+    students = _busy_ids(schedule, taken.start, taken.end, "student_id")
+    instructors = _busy_ids(schedule, taken.start, taken.end, "instructor_id")
+    _choose(editor.student, next(i for i, _ in schedule.students if i not in students))
+    _choose(editor.instructor, next(i for i, _ in schedule.instructors if i not in instructors))
+    editor.length.setValue(int((taken.end - taken.start).total_seconds() // 60))
+    assert editor.problem() is None
+
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as refused, \
+            qtbot.assert_not_emitted(editor.finished):
+        editor.save_button.click()
+    outcome = refused.args[0]
+    assert outcome.state == "rejected"
+    assert editor.result() == 0  # still open
+    assert editor.error_label.text().startswith(f"{taken.aircraft.split(' ')[0]} is already booked")
+    assert editor.aircraft.property("invalid") is True
+    assert editor.save_button.isEnabled() and editor.status_label.text() == ""
+
+    _set_start(editor, FAR)
+    assert "already booked" in editor.error_label.text()  # still shown until the next save
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as saved:
+        editor.save_button.click()
+    assert saved.args[0].state == "applied"
+    assert saved.args[0].lesson_id == outcome.lesson_id
+    assert editor.result() == QDialog.DialogCode.Accepted
+    assert demo.replica.outbox() == []
+    assert demo.replica.get("flights", outcome.lesson_id).state == "synced"
+
+
+def test_giving_up_after_a_refusal_drops_the_refused_edit(qtbot, demo, make_editor) -> None:
+    editor = make_editor(start=FAR + timedelta(days=1))
+    editor.departure.setText("ZZZZ")  # well formed, but no airport the service knows
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as refused:
+        editor.save_button.click()
+    assert refused.args[0].state == "rejected"
+    assert "ZZZZ is not an airport" in editor.error_label.text()
+    assert editor.departure.property("invalid") is True
+    assert len(demo.replica.outbox("rejected")) == 1
+
+    with qtbot.wait_signal(editor.discarded, timeout=10_000):
+        editor.close_button.click()
+    assert editor.result() == QDialog.DialogCode.Rejected
+    assert demo.replica.outbox() == []
+    assert demo.replica.get("flights", refused.args[0].lesson_id) is None
+
+
+def test_offline_the_booking_is_queued_and_the_dialog_closes(qtbot, demo, make_editor) -> None:
+    offline_client = ApiClient(base_url=f"http://127.0.0.1:{_closed_port()}", timeout=2)
+    offline_client.adopt(demo.client.session)
+    editor = make_editor(start=FAR + timedelta(days=2),
+                         edits=LessonEdits(SyncEngine(client=offline_client, replica=demo.replica)))
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as saved:
+        editor.save_button.click()
+    assert saved.args[0].state == "queued"
+    assert "status bar" in saved.args[0].message
+    assert editor.result() == QDialog.DialogCode.Accepted
+    assert [entry.state for entry in demo.replica.outbox()] == ["pending"]
+    offline_client.close()
+    demo.engine.push_pending()  # back online
+    assert demo.replica.outbox() == []
+
+
+def test_check_weather_shows_the_verdict(qtbot, demo, make_editor, schedule) -> None:
+    lesson = next(lesson for lesson in schedule.lessons
+                  if lesson.status in ("SCHEDULED", "AT_RISK") and lesson.version is not None)
+    editor = make_editor(lesson=lesson)
+    assert editor.weather_button.isEnabled()
+    with qtbot.wait_signal(editor.weather_checked, timeout=20_000) as checked:
+        editor.weather_button.click()
+    verdict = checked.args[0]["verdict"]
+    assert editor.weather_label.text().startswith(f"Weather: {verdict.replace('_', '-')}")
+
+    offline_client = ApiClient(base_url=f"http://127.0.0.1:{_closed_port()}", timeout=2)
+    offline_client.adopt(demo.client.session)
+    offline = make_editor(lesson=lesson, check_weather=offline_client.check_weather)
+    with qtbot.wait_signal(offline.weather_failed, timeout=10_000):
+        offline.weather_button.click()
+    assert "cannot be reached" in offline.weather_label.text()
+    offline_client.close()
+
+    new = make_editor()
+    assert not new.weather_button.isEnabled()
+    assert "Save the lesson first" in new.weather_button.toolTip()
+
+
+def test_read_only_mode_disables_the_fields(qtbot, make_editor, schedule) -> None:
+    lesson = next(lesson for lesson in schedule.lessons
+                  if lesson.status in ("SCHEDULED", "AT_RISK") and lesson.version is not None)
+    editor = make_editor(lesson=lesson, read_only=True)
+    for widget in (editor.student, editor.instructor, editor.aircraft, editor.date,
+                   editor.start_time, editor.length, editor.departure, editor.destination,
+                   editor.flight_type, editor.notes):
+        assert not widget.isEnabled()
+    assert editor.save_button.isHidden()
+    assert editor.cancel_lesson_button.isHidden()
+    assert editor.close_button.text() == "Close"
+    assert editor.weather_button.isEnabled()
+    assert editor.student.currentData() == lesson.student_id
+    with qtbot.assert_not_emitted(editor.discarded):
+        editor.close_button.click()
+    assert editor.result() == QDialog.DialogCode.Rejected
+
+
+def test_editing_and_cancelling_an_existing_lesson(qtbot, demo, make_editor) -> None:
+    booker = make_editor(start=FAR + timedelta(days=3))
+    with qtbot.wait_signal(booker.saved, timeout=10_000) as booked:
+        booker.save_button.click()
+    lesson_id = booked.args[0].lesson_id
+    now = datetime.now(UTC)
+    schedule = load_schedule(demo.replica, now, now + timedelta(days=60))
+    lesson = next(lesson for lesson in schedule.lessons if lesson.id == lesson_id)
+
+    editor = make_editor(lesson=lesson, schedule=schedule)
+    assert not editor.cancel_lesson_button.isHidden()
+    editor.notes.setPlainText("bring the headset")
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as saved:
+        editor.save_button.click()
+    assert saved.args[0].state == "applied"
+    assert demo.client.get_flight(lesson_id)["notes"] == "bring the headset"
+
+    schedule = load_schedule(demo.replica, now, now + timedelta(days=60))
+    lesson = next(lesson for lesson in schedule.lessons if lesson.id == lesson_id)
+    canceller = make_editor(lesson=lesson, schedule=schedule)
+    with qtbot.wait_signal(canceller.saved, timeout=10_000) as cancelled:
+        canceller.cancel_lesson("aircraft in maintenance")
+    assert cancelled.args[0].state == "applied"
+    assert canceller.result() == QDialog.DialogCode.Accepted
+    assert demo.client.get_flight(lesson_id)["status"] == "CANCELLED"
