@@ -20,18 +20,19 @@ from PySide6.QtWidgets import (
 from app.models.alerts import Alert, build_alerts
 from app.models.alerts_model import AlertsModel
 from app.models.calendar_model import CalendarModel
-from app.models.edit_review import EditReview, load_edit_review
-from app.models.lessons import Lesson, Schedule, load_school, load_schedule, parse_time
+from app.models.lessons import Lesson, Schedule, load_school, load_schedule
 from app.models.weather_board_model import WeatherBoardModel
 from app.services.api_client import Account, ApiClient
 from app.services.background import run_in_background
-from app.services.lesson_edits import EditOutcome, LessonEdits
+from app.services.lesson_edits import LessonEdits
 from app.services.replica import Changes, Replica
 from app.services.sync_engine import SyncStatus
 from app.services.sync_loop import SyncLoop
+from app.views.alert_actions import AlertActions
 from app.views.alerts_dock import AlertsDock
-from app.views.calendar_view import CalendarView, MoveRequest, SlotRequest, ViewMode
+from app.views.calendar_view import CalendarView, MoveRequest, ViewMode
 from app.views.conflict_dialog import ConflictDialog
+from app.views.lesson_actions import LessonActions
 from app.views.lesson_editor import LessonEditor
 from app.views.metrics_panel import MetricsPanel
 from app.views.shortcuts_dialog import ShortcutsDialog
@@ -100,8 +101,6 @@ class MainWindow(QMainWindow):
         central_layout.addWidget(self.offline_banner)
         central_layout.addWidget(self.calendar, 1)
         self.setCentralWidget(central)
-        self.conflict_dialog: ConflictDialog | None = None
-        self.mail_box: QMessageBox | None = None
         self._instructor_id: str | None = None
         self.alerts_dock = AlertsDock(model=self.alerts_model, parent=self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.alerts_dock)
@@ -126,8 +125,12 @@ class MainWindow(QMainWindow):
                 self.weather_board.raise_()
             self.metrics_panel.refreshed.connect(self._show_sweep)
         self.lesson_edits = LessonEdits(sync_loop.engine)
-        self.lesson_editor: LessonEditor | None = None
-        self._hovered_lesson = ""  # the lesson last under the mouse (Return edits it)
+        self.lesson_actions = LessonActions(
+            calendar_model=self.calendar_model, edits=self.lesson_edits, replica=replica,
+            sync_loop=sync_loop, client=client, clock=clock, can_edit=self.can_edit,
+            is_instructor=lambda: self.is_instructor, parent=self)
+        self.alert_actions = AlertActions(alerts_model=self.alerts_model, replica=replica,
+                                          sync_loop=sync_loop, client=client, parent=self)
         self.calendar.set_rows("instructor" if self._settings.value("calendar/rows") == "instructor"
                                else "aircraft")
         self._build_menus(mode)
@@ -139,11 +142,8 @@ class MainWindow(QMainWindow):
             self._enter_instructor_mode()
 
         self.calendar.range_changed.connect(lambda *_: self.reload())
-        self._connect_calendar_lessons()
+        self._connect_actions()
         self.alerts_dock.count_changed.connect(lambda *_: self._update_title())
-        self.alerts_dock.edit_activated.connect(self.review_edit)
-        self.alerts_dock.notification_activated.connect(self.show_failed_mail)
-        self.alerts_dock.lesson_activated.connect(self.show_lesson)
         self.alerts_dock.request_activated.connect(self.show_reschedule_review)
         sync_loop.changed.connect(self._on_changed)
         sync_loop.status_changed.connect(self._show_status)
@@ -495,9 +495,10 @@ class MainWindow(QMainWindow):
             return True
         return self._instructor_id is not None and lesson.instructor_id == self._instructor_id
 
-    # -- lessons: book, edit, move, check weather -------------------------------------------
+    # -- lessons and alerts: the actions live in LessonActions and AlertActions -------------
 
     def _build_lesson_menu(self) -> None:
+        lessons = self.lesson_actions
         menu = QMenu("&Lesson", self)
         # Help stays the last menu, wherever it is built.
         help_menu = next((action for action in self.menuBar().actions()
@@ -508,10 +509,10 @@ class MainWindow(QMainWindow):
             self.menuBar().addMenu(menu)
         self.new_lesson_action = QAction("&New lesson…", self, shortcut=QKeySequence("Ctrl+N"))
         self.new_lesson_action.setProperty("books_lessons", True)
-        self.new_lesson_action.triggered.connect(lambda: self.open_lesson_editor())
+        self.new_lesson_action.triggered.connect(lessons.new_lesson)
         self.edit_lesson_action = QAction("&Edit lesson…", self, shortcut=QKeySequence("Return"))
         self.edit_lesson_action.setToolTip("Open the lesson under the mouse")
-        self.edit_lesson_action.triggered.connect(lambda: self.edit_lesson(self._hovered_lesson))
+        self.edit_lesson_action.triggered.connect(lessons.edit_hovered)
         # Return only while the calendar has the focus: elsewhere (the alerts list, a text field)
         # Return keeps its own meaning.
         self.edit_lesson_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -519,171 +520,53 @@ class MainWindow(QMainWindow):
         self.lesson_weather_action = QAction("Check &weather for lesson", self,
                                              shortcut=QKeySequence("Ctrl+Shift+W"))
         self.lesson_weather_action.setToolTip("Judge the weather of the lesson under the mouse now")
-        self.lesson_weather_action.triggered.connect(
-            lambda: self.check_lesson_weather(self._hovered_lesson))
+        self.lesson_weather_action.triggered.connect(lessons.check_hovered_weather)
         menu.addActions([self.new_lesson_action, self.edit_lesson_action,
                          self.lesson_weather_action])
 
-    def _connect_calendar_lessons(self) -> None:
-        self.calendar.lesson_hovered.connect(self._remember_hovered)
-        self.calendar.book_requested.connect(self._book_slot)
-        self.calendar.edit_requested.connect(self.edit_lesson)
-        self.calendar.lesson_opened.connect(lambda lesson_id: self.edit_lesson(lesson_id,
-                                                                                read_only=True))
-        self.calendar.move_requested.connect(self.move_lesson)
+    def _connect_actions(self) -> None:
+        lessons, alerts = self.lesson_actions, self.alert_actions
+        self.calendar.lesson_hovered.connect(lessons.remember_hovered)
+        self.calendar.book_requested.connect(lessons.book_slot)
+        self.calendar.edit_requested.connect(lessons.edit_lesson)
+        self.calendar.lesson_opened.connect(lessons.open_read_only)
+        self.calendar.move_requested.connect(lessons.move_lesson)
+        self.alerts_dock.edit_activated.connect(alerts.review_edit)
+        self.alerts_dock.notification_activated.connect(alerts.show_failed_mail)
+        self.alerts_dock.lesson_activated.connect(self.show_lesson)
+        alerts.edit_again.connect(lessons.edit_again)
+        lessons.lesson_saved.connect(self.lesson_saved)
+        lessons.edit_refused.connect(self.edit_refused)
+        for actions in (lessons, alerts):
+            actions.message.connect(self.statusBar().showMessage)
+            actions.outdated.connect(self.reload)
+            actions.read_failed.connect(self._load_error)
 
-    def _remember_hovered(self, lesson_id: str) -> None:
-        if lesson_id:
-            self._hovered_lesson = lesson_id
+    @property
+    def lesson_editor(self) -> LessonEditor | None:
+        """The lesson editor while one is open."""
+        return self.lesson_actions.editor
 
-    def _lesson(self, lesson_id: str) -> Lesson | None:
-        return next((lesson for lesson in self.calendar_model.schedule.lessons
-                     if lesson.id == lesson_id), None)
+    @property
+    def conflict_dialog(self) -> ConflictDialog | None:
+        return self.alert_actions.conflict_dialog
 
-    def open_lesson_editor(self, lesson: Lesson | None = None, *, read_only: bool = False,
-                           start: datetime | None = None, aircraft_id: str | None = None,
-                           instructor_id: str | None = None, flight_type: str | None = None,
-                           retry_of: str | None = None) -> LessonEditor | None:
-        """The lesson editor (one at a time): a new lesson when ``lesson`` is None; ``retry_of``:
-        a refused edit of it to fix. Instructors see other instructors' lessons read-only and book
-        nothing."""
-        if self.lesson_editor is not None:
-            self.lesson_editor.raise_()
-            self.lesson_editor.activateWindow()
-            self.statusBar().showMessage("Finish or cancel the lesson being edited first.", 10_000)
-            return None
-        if lesson is None and self.is_instructor:
-            self.statusBar().showMessage("Instructors cannot book lessons: ask the front desk.",
-                                         10_000)
-            return None
-        read_only = read_only or (lesson is not None and not self.can_edit(lesson))
-        client = self.client
-        editor = LessonEditor(schedule=self.calendar_model.schedule, edits=self.lesson_edits,
-                              lesson=lesson, read_only=read_only, start=start,
-                              aircraft_id=aircraft_id, instructor_id=instructor_id,
-                              flight_type=flight_type, retry_of=retry_of,
-                              check_weather=client.check_weather if client is not None else None,
-                              clock=self._clock, parent=self)
-        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.saved.connect(self._on_lesson_saved)
-        editor.discarded.connect(lambda *_: self._after_lesson_edit())
-        editor.weather_checked.connect(lambda *_: self._sync_loop.sync_now())
-        editor.finished.connect(lambda *_: self._forget_editor(editor))
-        self.lesson_editor = editor
-        editor.open()
-        return editor
-
-    def _forget_editor(self, editor: LessonEditor) -> None:
-        if self.lesson_editor is editor:
-            self.lesson_editor = None
+    @property
+    def mail_box(self) -> QMessageBox | None:
+        """The failed mail's message box while it is open."""
+        return self.alert_actions.mail_box
 
     def edit_lesson(self, lesson_id: str, read_only: bool = False) -> LessonEditor | None:
         """The editor for a lesson on the calendar (read-only when asked, or not one's own)."""
-        if not lesson_id:
-            self.statusBar().showMessage("Point at a lesson on the calendar first.", 10_000)
-            return None
-        lesson = self._lesson(lesson_id)
-        if lesson is None:
-            self.statusBar().showMessage("That lesson is no longer on the calendar: it may have "
-                                         "been moved or removed. Look for it again.", 10_000)
-            return None
-        return self.open_lesson_editor(lesson, read_only=read_only)
-
-    def _book_slot(self, request: SlotRequest) -> None:
-        """A free slot double-clicked: a new lesson there, in that aircraft's or instructor's row
-        (the instructors' solo row: a solo lesson)."""
-        kind, row_id = request.row_kind, request.row_id
-        self.open_lesson_editor(start=request.start,
-                                aircraft_id=row_id if kind == "aircraft" else None,
-                                instructor_id=row_id if kind == "instructor" else None,
-                                flight_type="SOLO" if kind == "instructor" and not row_id else None)
+        return self.lesson_actions.edit_lesson(lesson_id, read_only=read_only)
 
     def move_lesson(self, request: MoveRequest) -> None:
-        """A lesson dragged elsewhere, sent at once; a refusal leaves it where it was and says why
-        (status bar and ``edit_refused``)."""
-        lesson = self._lesson(request.lesson_id)
-        if lesson is None:
-            self._refuse_move("That lesson is no longer on the calendar: it may have been "
-                              "changed meanwhile. Look for it again.")
-            return
-        if not self.can_edit(lesson):
-            self._refuse_move("You may move only the lessons you teach: ask the front desk.")
-            return
-        fields: dict[str, Any] = {"start_at": request.start, "end_at": request.end}
-        if request.row_kind == "aircraft" and request.row_id:
-            fields["aircraft_id"] = request.row_id
-        elif request.row_kind == "instructor":  # the solo row: no instructor
-            fields["instructor_id"] = request.row_id
-        edits, lesson_id, version = self.lesson_edits, lesson.id, lesson.version
+        """A lesson dragged elsewhere (see ``LessonActions.move_lesson``)."""
+        self.lesson_actions.move_lesson(request)
 
-        def work() -> EditOutcome:
-            outcome = edits.save(lesson_id=lesson_id, fields=fields, base_version=version)
-            if outcome.refused:  # a refused drag leaves nothing behind: the lesson snaps back
-                edits.discard(outcome.mutation_id)
-            return outcome
-
-        self.statusBar().showMessage("Moving the lesson…")
-        run_in_background(work, self._on_moved, self._on_move_failed, owner=self)
-
-    def _on_moved(self, outcome: EditOutcome) -> None:
-        if outcome.refused:
-            self._refuse_move(f"The lesson was not moved: {outcome.message}")
-        elif outcome.state == "queued":
-            self.statusBar().showMessage(outcome.message, 15_000)
-        else:
-            self.statusBar().showMessage("Lesson moved.", 5_000)
-        self.lesson_saved.emit(outcome)
-        self._after_lesson_edit()
-
-    def _on_move_failed(self, error: Exception) -> None:
-        self._refuse_move(f"The lesson was not moved: {error}")
-        self._after_lesson_edit()
-
-    def _refuse_move(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15_000)
-        self.edit_refused.emit(message)
-
-    def _on_lesson_saved(self, outcome: EditOutcome) -> None:
-        if outcome.state == "queued":
-            self.statusBar().showMessage(outcome.message, 15_000)
-        elif outcome.state == "applied":
-            self.statusBar().showMessage(outcome.message, 5_000)
-        self.lesson_saved.emit(outcome)
-        self._after_lesson_edit()
-
-    def _after_lesson_edit(self) -> None:
-        self._sync_loop.refresh_status()
-        self.reload()
-
-    def check_lesson_weather(self, lesson_id: str) -> None:
-        """Ask the service to judge a lesson's weather now; the verdict goes to the status bar."""
-        client = self.client
-        lesson = self._lesson(lesson_id) if lesson_id else None
-        if lesson is None:
-            self.statusBar().showMessage("Point at a lesson on the calendar first.", 10_000)
-            return
-        if client is None or lesson.version is None:
-            self.statusBar().showMessage("This lesson's weather can be checked once it has reached "
-                                         "the service.", 10_000)
-            return
-        zone = self.calendar_model.schedule.timezone
-        what = f"{lesson.student}, {lesson.start.astimezone(zone):%a %H:%M}"
-        self.statusBar().showMessage(f"Checking the weather for {what}…")
-
-        def done(check: dict[str, Any]) -> None:
-            reasons = "; ".join(str(reason.get("text", "")) for reason in check.get("reasons", [])
-                                if isinstance(reason, dict))
-            verdict = str(check.get("verdict", "UNKNOWN")).replace("_", "-")
-            self.statusBar().showMessage(f"Weather for {what}: {verdict}"
-                                         + (f" — {reasons}" if reasons else ""), 30_000)
-            self._sync_loop.sync_now()
-
-        def failed(error: Exception) -> None:
-            self.statusBar().showMessage(f"Could not check the weather for {what}: {error}", 15_000)
-
-        run_in_background(lambda: client.check_weather(lesson.id), done, failed, owner=self)
-
-    # -- alerts that open something -------------------------------------------------------
+    def review_edit(self, mutation_id: str) -> None:
+        """Open the conflict or refusal of a local edit (read off the GUI thread)."""
+        self.alert_actions.review_edit(mutation_id)
 
     def show_lesson(self, lesson_id: str) -> None:
         """An alert's lesson: the calendar goes to its day, then the lesson opens."""
@@ -704,92 +587,9 @@ class MainWindow(QMainWindow):
         self.loaded.connect(open_when_loaded)
         self.calendar.set_day(day)
 
-    def review_edit(self, mutation_id: str) -> None:
-        """Open the conflict or refusal of a local edit (read off the GUI thread)."""
-        replica = self._replica
-        run_in_background(lambda: load_edit_review(replica, mutation_id), self._show_edit_review,
-                          self._load_error, owner=self)
-
-    def _show_edit_review(self, review: EditReview | None) -> None:
-        if review is None:
-            self.statusBar().showMessage("That change was already sent or dropped; nothing to "
-                                         "decide.", 10_000)
-            self.reload()
-            return
-        if self.conflict_dialog is not None:
-            self.conflict_dialog.close()
-        dialog = ConflictDialog(review=review, sync_loop=self._sync_loop, parent=self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.edit_again.connect(self._edit_again)
-        dialog.finished.connect(lambda *_: self._forget_dialog(dialog))
-        self.conflict_dialog = dialog
-        dialog.open()
-
-    def _forget_dialog(self, dialog: ConflictDialog) -> None:
-        if self.conflict_dialog is dialog:
-            self.conflict_dialog = None
-
-    def _edit_again(self, mutation_id: str) -> None:
-        """The lesson editor on a refused lesson edit, to fix it and send it again."""
-        replica = self._replica
-
-        def read() -> Lesson | None:
-            entry = replica.entry(mutation_id)
-            row = replica.get("flights", entry.row_id) if entry and entry.table == "flights" else None
-            if row is None:
-                return None
-            start, end = parse_time(row.data["start_at"]), parse_time(row.data["end_at"])
-            return next((lesson for lesson in load_schedule(replica, start, end).lessons
-                         if lesson.id == row.id), None)
-
-        run_in_background(read, lambda lesson: self._edit_refused_lesson(lesson, mutation_id),
-                          self._load_error, owner=self)
-
-    def _edit_refused_lesson(self, lesson: Lesson | None, mutation_id: str) -> None:
-        if lesson is not None:
-            self.open_lesson_editor(lesson, retry_of=mutation_id)
-            return
-        self.statusBar().showMessage("That change is no longer waiting (it was sent or dropped): "
-                                     "nothing to fix.", 10_000)
-        self.reload()
-
-    def show_failed_mail(self, notification_id: str) -> None:
-        """What failed about a mail, with "Retry sending"."""
-        alert = next((item for item in self.alerts_model.alerts
-                      if item.notification_id == notification_id), None)
-        details = "\n".join(alert.reasons) if alert is not None else ""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Mail not sent",
-                          (alert.title if alert is not None else "A mail was not sent."),
-                          QMessageBox.StandardButton.Close, self)
-        box.setObjectName("failed-mail-box")
-        box.setInformativeText(details)
-        retry = box.addButton("Retry sending", QMessageBox.ButtonRole.ActionRole)
-        if self.client is None:
-            retry.setEnabled(False)
-            retry.setToolTip("Not connected to the service: sign in to send it again.")
-        retry.clicked.connect(lambda: self._retry_mail(notification_id))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda *_: setattr(self, "mail_box", None)
-                             if self.mail_box is box else None)
-        self.mail_box = box
-        box.open()
-
-    def _retry_mail(self, notification_id: str) -> None:
-        client = self.client
-        if client is None:
-            return
-        self.statusBar().showMessage("Asking the service to send the mail again…")
-        # Bound methods, not closures: a window closed meanwhile is simply not called back.
-        run_in_background(lambda: client.retry_notification(notification_id), self._mail_retried,
-                          self._mail_retry_failed, owner=self)
-
-    def _mail_retried(self, _answer: object) -> None:
-        self.statusBar().showMessage("The mail is queued to be sent again.", 10_000)
-        self._sync_loop.sync_now()
-
-    def _mail_retry_failed(self, error: Exception) -> None:
-        self.statusBar().showMessage(f"Could not retry the mail: {error}. Try again when the "
-                                     "service is reachable.", 15_000)
+    def _lesson(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.calendar_model.schedule.lessons
+                     if lesson.id == lesson_id), None)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())

@@ -377,14 +377,20 @@ def reject(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor, r
     if RescheduleState(request.state) not in OPEN_STATES:
         raise Conflict(f"the request is already {RescheduleState(request.state).value}",
                        field="state", rule="REQUEST_CLOSED")
+    _close_rejected(db, request, now=now, actor=actor, action="reschedule_reject", reason=reason)
+    return request
+
+
+def _close_rejected(db: Session, request: RescheduleRequest, *, now: datetime, actor: Actor,
+                    action: str, reason: str) -> None:
+    """Close ``request`` as REJECTED, audited as ``action`` with the reason."""
     before = audit_service.snapshot(request)
     request.state = RescheduleState.REJECTED
     request.closed_at = now
     event = audit_service.record(db=db, school_id=request.school_id, actor=_actor_name(actor),
-                                 action="reschedule_reject", row=request, before=before,
+                                 action=action, row=request, before=before,
                                  actor_account_id=_actor_id(actor))
     event.after = dict(event.after or {}) | {"reason": reason}
-    return request
 
 
 def search_again(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
@@ -405,13 +411,8 @@ def search_again(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Ac
     if FlightStatus(flight.status) not in RESCHEDULABLE:
         raise Conflict(f"the lesson is {FlightStatus(flight.status).value}; there is nothing to "
                        "reschedule any more", field="state", rule="FLIGHT_NOT_RESCHEDULABLE")
-    before = audit_service.snapshot(request)
-    request.state = RescheduleState.REJECTED
-    request.closed_at = now
-    event = audit_service.record(db=db, school_id=request.school_id, actor=_actor_name(actor),
-                                 action="reschedule_supersede", row=request, before=before,
-                                 actor_account_id=_actor_id(actor))
-    event.after = dict(event.after or {}) | {"reason": SUPERSEDED_REASON}
+    _close_rejected(db, request, now=now, actor=actor, action="reschedule_supersede",
+                    reason=SUPERSEDED_REASON)
     db.flush()  # the lesson's open slot (``open_key``) is free before the new request takes it
     check = db.get(WeatherCheck, request.weather_check_id) if request.weather_check_id else None
     return open_request(db=db, flight=flight, now=now, weather_check=check, actor=actor,

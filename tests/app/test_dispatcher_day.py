@@ -29,7 +29,7 @@ from sync.schools.models import School
 from sync.sweep.service import run_sweep
 from sync.weather.sources import AviationWeatherClient
 from tests.app.services.conftest import (  # noqa: F401  (fixtures)
-    MemoryKeyring, memory_keyring, restartable_server, seeded_school, token_store,
+    memory_keyring, restartable_server, seeded_school, token_store,
 )
 from tests.support.fake_aviationweather import FakeAviationWeather
 from tests.sync.api.conftest import PASSWORD

@@ -8,27 +8,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QImage
 
 from app.models.calendar_model import CalendarModel
 from app.models.lessons import Schedule
-from app.services.sync_loop import SyncLoop
 from app.views.calendar_view import CalendarView
-from app.views.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    loop = SyncLoop(engine=demo.engine, interval_ms=600_000)
-    window = MainWindow(sync_loop=loop, replica=demo.replica, user_email=demo.email, mode="week",
-                        client=demo.client)
-    qtbot.add_widget(window)
-    with qtbot.wait_signals([window.loaded, window.weather_board.refreshed], timeout=10_000), \
-            qtbot.assert_not_emitted(window.load_failed):
-        window.reload()
-    yield window
-    loop.stop()
 
 
 def test_window_shows_the_school_and_its_alerts(window) -> None:

@@ -123,7 +123,7 @@ def test_a_refused_edit_from_the_alerts_opens_in_the_editor_to_fix(qtbot, demo, 
                 "end_at": blocker.start + (mover.end - mover.start)})
     assert refused.state == "rejected"
 
-    window._edit_again(refused.mutation_id)
+    window.lesson_actions.edit_again(refused.mutation_id)
     qtbot.wait_until(lambda: window.lesson_editor is not None, timeout=10_000)
     editor = window.lesson_editor
     assert editor.refused_mutation == refused.mutation_id
@@ -131,7 +131,7 @@ def test_a_refused_edit_from_the_alerts_opens_in_the_editor_to_fix(qtbot, demo, 
     editor.close_button.click()  # not this dialog's edit: the alerts keep it
     assert [entry.mutation_id for entry in demo.replica.outbox()] == [refused.mutation_id]
 
-    window._edit_again(refused.mutation_id)
+    window.lesson_actions.edit_again(refused.mutation_id)
     qtbot.wait_until(lambda: window.lesson_editor is not None, timeout=10_000)
     editor = window.lesson_editor
     local = (FAR + timedelta(days=2)).astimezone(window.calendar_model.schedule.timezone)

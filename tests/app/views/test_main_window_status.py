@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from app.services.sync_loop import SyncLoop
-from app.views.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    loop = SyncLoop(engine=demo.engine, interval_ms=600_000)
-    window = MainWindow(sync_loop=loop, replica=demo.replica, user_email=demo.email, mode="week",
-                        client=demo.client)
-    qtbot.add_widget(window)
-    with qtbot.wait_signals([window.loaded, window.weather_board.refreshed], timeout=10_000), \
-            qtbot.assert_not_emitted(window.load_failed):
-        window.reload()
-    yield window
-    loop.stop()
 
 
 def test_metrics_dock_sits_with_the_weather_board(window) -> None:

@@ -10,22 +10,7 @@ from collections import defaultdict
 import pytest
 from PySide6.QtGui import QKeySequence
 
-from app.services.sync_loop import SyncLoop
-from app.views.main_window import MainWindow
 from app.views.shortcuts_dialog import ShortcutsDialog, menu_actions, plain_text
-
-
-@pytest.fixture
-def window(qtbot, demo):
-    loop = SyncLoop(engine=demo.engine, interval_ms=600_000)
-    window = MainWindow(sync_loop=loop, replica=demo.replica, user_email=demo.email, mode="week",
-                        client=demo.client)
-    qtbot.add_widget(window)
-    with qtbot.wait_signals([window.loaded, window.weather_board.refreshed], timeout=10_000), \
-            qtbot.assert_not_emitted(window.load_failed):
-        window.reload()
-    yield window
-    loop.stop()
 
 
 def test_every_menu_action_has_a_name(window) -> None:

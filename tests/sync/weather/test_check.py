@@ -13,7 +13,7 @@ from sync.weather.check import check_flight, check_json, lesson_places, weather_
 from sync.weather.minimums import TrainingLevel
 from sync.weather.sources import AviationWeatherClient, RecordedWeatherSource
 from tests.support.fake_aviationweather import FakeAviationWeather, fake_weather_server  # noqa: F401
-from tests.sync.factories import make_aircraft, make_flight, make_school, make_student
+from tests.sync.factories import make_flight, make_school, make_student
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 
