@@ -112,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = MainWindow(sync_loop=loop, replica=session.replica, user_email=session.email,
                             client=session.client, mode=args.view,
                             restore_layout=not args.screenshot,
-                            day=args.date)
+                            day=args.date,
+                            role="" if demo_mode else str(settings.value("signin/role", "")))
         state["loop"], state["window"] = loop, window
         if args.screenshot:
             window.resize(1600, 900)
@@ -159,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def open_for(client: object) -> None:
         # Not secret: which school's replica to open when the next start finds no network.
         settings.setValue("signin/school_id", client.account.school_id)
+        # … and the role, so an offline start shows instructor mode before the silent sign-in.
+        settings.setValue("signin/role", client.account.role)
         run_in_background(lambda: sign_in_service.open_session(client, folder), show_window, fail)
 
     def ask(message: str = "") -> None:

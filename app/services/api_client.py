@@ -245,6 +245,12 @@ class ApiClient:
         if self._token_store is not None:
             self._token_store.save(self.base_url, session.account.email, session.tokens.refresh_token)
 
+    def use_token_store(self, token_store: TokenStore | None) -> None:
+        """Keep the refresh token in ``token_store`` from now on (None: in memory only): "remember
+        me" chosen again at a new sign-in of this client."""
+        with self._lock:
+            self._token_store = token_store
+
     def logout(self) -> None:
         """Forget the sign-in here and in the token store (the service's token simply expires)."""
         with self._lock:

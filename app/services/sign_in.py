@@ -14,13 +14,14 @@ from pathlib import Path
 
 import platformdirs
 
-from app.services.api_client import ApiClient, ApiError, Offline, Refused, Unauthorized
+from app.services.api_client import (ApiClient, ApiError, Offline, Refused, Session,
+                                     Unauthorized)
 from app.services.credentials import CredentialsUnavailable, KeyringTokenStore
 from app.services.replica import Replica, ReplicaError
 from app.services.sync_engine import SyncEngine
 
-__all__ = ["DesktopSession", "SignInError", "SignInOffline", "sign_in", "resume", "open_session",
-           "start_offline", "replica_file", "default_data_folder"]
+__all__ = ["DesktopSession", "SignInError", "SignInOffline", "sign_in", "sign_in_again", "resume",
+           "open_session", "start_offline", "replica_file", "default_data_folder"]
 
 APP_NAME = "fsp-dispatcher"
 
@@ -94,6 +95,37 @@ def sign_in(url: str, email: str, password: str, *, remember: bool) -> ApiClient
         client.close()
         raise SignInError(str(exc)) from exc
     return client
+
+
+def sign_in_again(client: ApiClient, email: str, password: str, *, remember: bool,
+                  school_id: str) -> Session:
+    """Sign ``client`` (the one the sync engine uses, signed out) in again with e-mail and
+    password, so the queued edits go out at the next round; with ``remember`` its refresh tokens
+    go to the OS keyring from now on, without it nowhere. An account of another school than
+    ``school_id`` (the replica's) is refused before ``client`` changes: edits never go to
+    another school."""
+    store = KeyringTokenStore() if remember else None
+    if store is not None:
+        try:
+            store.load(client.base_url, email)  # fails early when there is no usable keyring
+        except CredentialsUnavailable as exc:
+            raise SignInError(str(exc)) from exc
+    probe = sign_in(client.base_url, email, password, remember=False)  # nothing stored yet
+    try:
+        session = probe.session
+    finally:
+        probe.close()
+    assert session is not None
+    if session.account.school_id != school_id:
+        raise SignInError(f"{session.account.email} belongs to another school than the schedule "
+                          "shown here: sign in with an account of this school (your changes stay "
+                          "on this computer until you do)")
+    client.use_token_store(store)
+    try:
+        client.adopt(session)
+    except CredentialsUnavailable as exc:
+        raise SignInError(str(exc)) from exc
+    return session
 
 
 def resume(url: str, email: str) -> ApiClient:

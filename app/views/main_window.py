@@ -36,6 +36,8 @@ from app.views.lesson_actions import LessonActions
 from app.views.lesson_editor import LessonEditor
 from app.views.metrics_panel import MetricsPanel
 from app.views.shortcuts_dialog import ShortcutsDialog
+from app.views.sign_in_again import SignInAgain
+from app.views.sign_in_dialog import SignInDialog
 from app.views.reschedule_review import RescheduleReview
 from app.views.weather_board import WeatherBoard
 
@@ -66,13 +68,17 @@ class MainWindow(QMainWindow):
                  fetch_weather: Callable[[Sequence[str]], list[dict[str, Any]]] | None = None,
                  mode: ViewMode | None = None, day: date | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 restore_layout: bool = True, parent: QWidget | None = None) -> None:
+                 restore_layout: bool = True, role: str = "",
+                 parent: QWidget | None = None) -> None:
         """``restore_layout``: the window's size and docks as the person left them (QSettings);
-        False gives the default layout (screenshots for the docs look the same everywhere)."""
+        False gives the default layout (screenshots for the docs look the same everywhere).
+        ``role``: the one remembered from the last sign-in, used while the client is not signed
+        in yet (an offline start); the account's own once it is."""
         super().__init__(parent)
         self._sync_loop = sync_loop
         self._replica = replica
         self._user_email = user_email
+        self._remembered_role = role
         # The service, for what only it can do (reschedule decisions, weather checks, metrics);
         # None in widget tests that need only the replica. Calls go through run_in_background.
         self.client = client
@@ -138,6 +144,14 @@ class MainWindow(QMainWindow):
         self._build_reschedule_menu()
         self._build_status_bar()
         self._build_file_and_help_menus()
+        self.sign_in_flow: SignInAgain | None = None
+        if client is not None:
+            self.sign_in_flow = SignInAgain(client=client, sync_loop=sync_loop, replica=replica,
+                                            parent=self)
+            self.sign_in_flow.signed_in.connect(self._signed_in_again)
+        account = self.account
+        # (instructor?, account id): what instructor mode was last set up for (``_apply_role``).
+        self._applied_role = (self.is_instructor, account.id if account is not None else None)
         if self.is_instructor:
             self._enter_instructor_mode()
 
@@ -175,7 +189,7 @@ class MainWindow(QMainWindow):
     def is_instructor(self) -> bool:
         """Instructors review and confirm their own lessons; they book nothing."""
         account = self.account
-        return account is not None and account.role == "instructor"
+        return (account.role if account is not None else self._remembered_role) == "instructor"
 
     # -- building -------------------------------------------------------------------------
 
@@ -259,7 +273,12 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction("&Quit", self, shortcut=QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
-        file_menu.addAction(self.quit_action)
+        self.sign_in_again_action = QAction("Sign &in again…", self)
+        self.sign_in_again_action.setToolTip("Only when signed out: your queued changes are sent "
+                                             "once you have signed in again")
+        self.sign_in_again_action.setEnabled(False)
+        self.sign_in_again_action.triggered.connect(lambda: self.sign_in_again())
+        file_menu.addActions([self.sign_in_again_action, self.quit_action])
         help_menu = bar.addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence("F1"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -297,6 +316,19 @@ class MainWindow(QMainWindow):
         self.about_box = box
         box.open()
 
+    def sign_in_again(self) -> SignInDialog | None:
+        """File › Sign in again… (or the status bar's link) while signed out: the sign-in dialog
+        for this server and e-mail; the sync client takes the new sign-in and syncs."""
+        if self.sign_in_flow is None:
+            return None
+        return self.sign_in_flow.open(email=self._user_email,
+                                      message=self._sync_loop.status.message)
+
+    def _signed_in_again(self, session: Any) -> None:
+        self._user_email = session.account.email
+        self._show_user()
+        self._apply_role()
+
     def show_reschedule_review(self, request_id: str = "") -> None:
         """Show and raise the reschedule review (Ctrl+3), on ``request_id`` when given."""
         self.reschedule_review.show()
@@ -308,6 +340,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.user_label = QLabel(self)
         self.online_label = QLabel(self)
+        self.online_label.linkActivated.connect(lambda _link: self.sign_in_again())
         self.sync_label = QLabel(self)
         self.pending_label = QLabel(self)
         # While a sync round runs; indeterminate: a round's length is not known in advance.
@@ -402,7 +435,8 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, status: SyncStatus) -> None:
         states = {"idle": "Online", "syncing": "Syncing…", "offline": "Offline — showing the last "
-                  "known schedule", "signed_out": "Signed out — sign in again",
+                  "known schedule",
+                  "signed_out": '<a href="sign-in">Signed out — sign in again</a>',
                   "error": f"Sync error: {status.message}"}
         self.online_label.setText(states.get(status.state, status.state))
         if status.last_sync_at is not None:
@@ -422,6 +456,10 @@ class MainWindow(QMainWindow):
             self.metrics_panel.refresh_if_due()  # the sweep line and figures follow the rounds
         self._was_syncing = syncing
         self._show_offline_banner(status)
+        self.sign_in_again_action.setEnabled(status.state == "signed_out"
+                                             and self.sign_in_flow is not None)
+        if status.state == "idle":
+            self._apply_role()  # an offline start's silent sign-in has just happened, say
 
     def _toggle_metrics(self) -> None:
         """Ctrl+4: bring the metrics to the front (opening them if closed); hide them when they
@@ -464,6 +502,31 @@ class MainWindow(QMainWindow):
                             f" — {self.calendar.title()}")
 
     # -- instructor mode ------------------------------------------------------------------
+
+    def _apply_role(self) -> None:
+        """Instructor mode on or off as the account (or the remembered role) says, when that
+        changed: at start, after a silent or a new sign-in."""
+        account = self.account
+        applied = (self.is_instructor, account.id if account is not None else None)
+        if applied == self._applied_role:
+            return
+        was_instructor = self._applied_role[0]
+        self._applied_role = applied
+        self._instructor_id = None
+        if applied[0]:
+            self._enter_instructor_mode()
+        elif was_instructor:
+            self._leave_instructor_mode()
+        if account is not None and (applied[0] or was_instructor):
+            self.reload()  # which lessons are one's own: from the account and the next load
+        self._update_title()
+
+    def _leave_instructor_mode(self) -> None:
+        self.calendar.set_can_book(True)
+        self.calendar.set_can_edit(self.can_edit)
+        for action in self.booking_actions():
+            action.setEnabled(True)
+            action.setToolTip("")
 
     def _enter_instructor_mode(self) -> None:
         """Instructors book nothing; which lessons they may change is known after the first load

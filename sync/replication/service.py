@@ -14,6 +14,7 @@ retried mutation gets the stored answer and is never applied twice.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,12 @@ from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, inspect, select
+from pydantic_core import to_json
+from sqlalchemy import (
+    JSON, Boolean, DateTime, Engine, Float, Integer, String, Text, Uuid, cast, inspect, select,
+    type_coerce,
+)
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +38,7 @@ from sync.aircraft.models import Aircraft
 from sync.aircraft.schemas import AircraftCreate, AircraftRead, AircraftUpdate
 from sync.auth.models import Account, AccountRole
 from sync.database import scoped
+from sync.database.core import UTCDateTime
 from sync.database.session import READ_ONLY
 from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from sync.flights import service as flights_service
@@ -146,6 +153,158 @@ def pull(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> PullP
     page = rows[:limit]
     return PullPage(changes=[change_json(row, model) for model, row in page],
                     cursor=page[-1][1].server_seq if page else cursor, has_more=len(rows) > limit)
+
+
+# -- pull, serialised straight from the columns ----------------------------------------------
+#
+# ``pull`` above builds each row through its ``…Read`` schema and a ``PullPage``, and FastAPI then
+# validates and serialises that page again: for a new desktop's tens of thousands of rows most of
+# the pull's CPU time. ``pull_json`` answers the very same bytes (tests/sync/replication/
+# test_pull_json.py compares the two) from per-table plans, made once per dialect: each column is
+# read raw where the database's own text is already (or nearly) what the JSON shows, and turned
+# into its JSON value by a small converter, with the keys in the order the schema gives them.
+
+_Converter = Callable[[Any], Any] | None
+
+
+def _utc_iso_or_none(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # what ``UTCDateTime.process_result_value`` does
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _processed(column: Any, dialect: Any) -> Callable[[Any], Any]:
+    """The column's own (SQLAlchemy) reading of a raw value, as JSON: the fallback of the fast
+    converters below, for any value not in the form they expect."""
+    processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    if processor is None:
+        return _json_value
+    return lambda raw: _json_value(processor(raw))
+
+
+def _sqlite_uuid(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(raw: Any) -> Any:  # stored as 32 hex digits
+        if raw.__class__ is str and len(raw) == 32:
+            raw = raw.lower()
+            return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+        return None if raw is None else slow(raw)
+    return convert
+
+
+def _sqlite_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(raw: Any) -> Any:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", UTC
+        if raw.__class__ is str and len(raw) == 26 and raw[10] == " " and raw[19] == ".":
+            if raw.endswith(".000000"):
+                return f"{raw[:10]}T{raw[11:19]}Z"
+            return f"{raw[:10]}T{raw[11:]}Z"
+        return None if raw is None else slow(raw)
+    return convert
+
+
+def _sqlite_json(raw: Any) -> Any:
+    if raw is None:
+        return None
+    if raw == "[]":
+        return []
+    return json.loads(raw)
+
+
+def _reader(column: Any, dialect: Any) -> tuple[Any, _Converter]:
+    """What to select for ``column`` and how its value becomes JSON (None: as it comes)."""
+    kind, name = column.type, dialect.name
+    if name not in ("sqlite", "postgresql"):
+        return column, _json_value
+    if isinstance(kind, Uuid):
+        if name == "postgresql":  # the database's text form is str(uuid.UUID)
+            return cast(column, Text).label(column.key), None
+        return type_coerce(column, String).label(column.key), _sqlite_uuid(_processed(column, dialect))
+    if isinstance(kind, UTCDateTime):
+        if name == "postgresql":
+            return type_coerce(column, DateTime(timezone=True)).label(column.key), _utc_iso_or_none
+        return (type_coerce(column, String).label(column.key),
+                _sqlite_datetime(_processed(column, dialect)))
+    if isinstance(kind, SAEnum):  # stored as the member's value, which the JSON shows
+        return type_coerce(column, String).label(column.key), None
+    if isinstance(kind, JSON):
+        if name == "postgresql":  # psycopg decodes jsonb itself
+            return column, None
+        return type_coerce(column, String).label(column.key), _sqlite_json
+    if isinstance(kind, (Boolean, Integer, Float)) or type(kind) in (String, Text):
+        return column, None
+    return column, _json_value
+
+
+class _Plan:
+    """How one table's rows are read and written for a pull, on one dialect."""
+
+    def __init__(self, model: type, dialect: Any) -> None:
+        table = model.__table__  # type: ignore[attr-defined]
+        never = _NEVER_PULLED.get(model, frozenset())
+        columns = [column for column in table.c if column.key not in never]
+        readers = [_reader(column, dialect) for column in columns]
+        self.table = table
+        self.name = model.__tablename__  # type: ignore[attr-defined]
+        self.select = [expression for expression, _ in readers]
+        index = {column.key: i for i, column in enumerate(columns)}
+        converters = [converter for _, converter in readers]
+        schema = _READ_SCHEMAS.get(model)
+        keys = (list(schema.model_fields) if schema is not None
+                else [attribute.key for attribute in inspect(model).column_attrs])
+        self.fields = [(key, index[key], converters[index[key]]) for key in keys]
+        self.tombstone = [(key, index[key], converters[index[key]])
+                          for key in _TOMBSTONE_COLUMNS if key in index]
+        self.id, self.version, self.server_seq = index["id"], index["version"], index["server_seq"]
+        self.deleted_at = index["deleted_at"]
+        self.id_converter = converters[self.id]
+
+    def change(self, row: Any) -> dict[str, Any]:
+        deleted = row[self.deleted_at] is not None
+        data = {key: (row[i] if convert is None else convert(row[i]))
+                for key, i, convert in (self.tombstone if deleted else self.fields)}
+        row_id = row[self.id]
+        return {"table": self.name,
+                "id": row_id if self.id_converter is None else self.id_converter(row_id),
+                "version": row[self.version], "server_seq": row[self.server_seq],
+                "deleted": deleted, "data": data}
+
+
+_PLANS: dict[tuple[str, str], list[_Plan]] = {}
+
+
+def _plans(db: Session) -> list[_Plan]:
+    dialect = db.get_bind().dialect
+    key = (dialect.name, dialect.driver)
+    plans = _PLANS.get(key)
+    if plans is None:
+        plans = _PLANS[key] = [_Plan(model, dialect) for model in PULLED_MODELS]
+    return plans
+
+
+def pull_json(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> bytes:
+    """``pull``'s page as the JSON bytes FastAPI would answer for it (``response_model=PullPage``),
+    built without the ``…Read`` schemas and pydantic models (see above). Same queries, same
+    snapshot rules, same order."""
+    entries: list[tuple[int, Any, Any]] = []  # (server_seq, plan or None for the school, row)
+    school = db.get(School, school_id)
+    if school is not None and school.server_seq > cursor:
+        entries.append((school.server_seq, None, school))
+    for plan in _plans(db):
+        table = plan.table
+        seq = plan.server_seq
+        entries.extend((row[seq], plan, row) for row in db.execute(
+            select(*plan.select)
+            .where(table.c.school_id == school_id, table.c.server_seq > cursor)
+            .order_by(table.c.server_seq)
+            .limit(limit + 1)
+        ))
+    entries.sort(key=lambda entry: entry[0])  # stable, like ``pull``'s sort
+    page = entries[:limit]
+    changes = [change_json(row, School).model_dump(mode="json") if plan is None else plan.change(row)
+               for _, plan, row in page]
+    return to_json({"changes": changes, "cursor": page[-1][0] if page else cursor,
+                    "has_more": len(entries) > limit})
 
 
 # -- push ------------------------------------------------------------------------------------
