@@ -131,13 +131,15 @@ class ReplayedWeatherSource:
 
     def __init__(self, directory: str | Path, *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._directory = directory
         self._recording = RecordedWeatherSource(directory)
-        self._recorded = recorded_at(directory)
         self._clock = clock
 
     @property
-    def shift(self) -> timedelta:
-        return _whole_hour(self._clock()) - _whole_hour(self._recorded)
+    def _recorded(self) -> datetime:
+        # Read at each fetch, like the reports: a broken recording.json is a WeatherUnreadable
+        # there, which the lessons it concerns report as their reason (not a failed request).
+        return recorded_at(self._directory)
 
     def fetch_metars(self, station_ids: Iterable[str]) -> dict[str, list[str]]:
         return self._shifted(self._recording.fetch_metars(station_ids))
@@ -146,6 +148,7 @@ class ReplayedWeatherSource:
         return self._shifted(self._recording.fetch_tafs(station_ids))
 
     def _shifted(self, reports: dict[str, list[str]]) -> dict[str, list[str]]:
-        shift = self.shift
-        return {station: [shift_report(raw, shift, recorded=self._recorded) for raw in raws]
+        recorded = self._recorded
+        shift = _whole_hour(self._clock()) - _whole_hour(recorded)
+        return {station: [shift_report(raw, shift, recorded=recorded) for raw in raws]
                 for station, raws in reports.items()}

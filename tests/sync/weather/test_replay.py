@@ -73,7 +73,10 @@ def test_shifts_are_whole_hours() -> None:
 
 def test_a_recording_without_its_time_cannot_be_replayed(tmp_path) -> None:
     with pytest.raises(WeatherUnreadable, match="recording.json"):
-        ReplayedWeatherSource(tmp_path)
+        ReplayedWeatherSource(tmp_path).fetch_metars(["KAUS"])
+    # In a sweep or a check, that is every lesson's reason, not a failed request.
+    gathered = gather_weather(ReplayedWeatherSource(tmp_path), ["KAUS"], now=RECORDED)
+    assert any("recording.json" in problem for problem in gathered["KAUS"].problems)
     (tmp_path / "recording.json").write_text('{"when": "yesterday"}')
     with pytest.raises(WeatherUnreadable, match="recorded_at"):
         recorded_at(tmp_path)
