@@ -82,13 +82,17 @@ class Alert:
     mine: bool = False  # a confirmation of the signed-in instructor's own lesson (sorted first)
 
 
-def instructor_id_for(replica: Replica, account: Account | None) -> str | None:
-    """The instructor row of a signed-in instructor (``instructors.account_id``), if any."""
+def instructor_id_for(replica: Replica, account: Account | None,
+                      names: SchoolNames | None = None) -> str | None:
+    """The instructor row of a signed-in instructor (``instructors.account_id``), if any;
+    ``names``: the instructors already read (else they are read from ``replica``)."""
     if account is None or account.role != "instructor":
         return None
-    for row in replica.rows("instructors"):
-        if row.data.get("account_id") == account.id:
-            return row.id
+    instructors = (names.people["instructors"] if names is not None
+                   else {row.id: row.data for row in replica.rows("instructors")})
+    for instructor_id, data in instructors.items():
+        if data.get("account_id") == account.id:
+            return instructor_id
     return None
 
 
@@ -130,15 +134,6 @@ def _time(text: Any) -> datetime | None:
         return None
 
 
-def _latest_checks(replica: Replica) -> dict[str, dict[str, Any]]:
-    latest: dict[str, dict[str, Any]] = {}
-    for row in replica.rows("weather_checks"):
-        known = latest.get(row.data.get("flight_id", ""))
-        if known is None or row.data.get("checked_at", "") > known.get("checked_at", ""):
-            latest[row.data.get("flight_id", "")] = row.data
-    return latest
-
-
 def _weather_reasons(check: Mapping[str, Any] | None) -> tuple[str, ...]:
     if not check:
         return ()
@@ -148,8 +143,10 @@ def _weather_reasons(check: Mapping[str, Any] | None) -> tuple[str, ...]:
 def build_alerts(replica: Replica, *, now: datetime, account: Account | None) -> list[Alert]:
     """Every alert for ``account`` (None: no one in particular), sorted (see the module doc)."""
     names = SchoolNames(replica)
-    my_instructor = instructor_id_for(replica, account)
-    checks = _latest_checks(replica)
+    my_instructor = instructor_id_for(replica, account, names)
+    flights = replica.lessons_between(now - ALERTS_BEHIND, now + ALERTS_AHEAD)
+    # Only the latest check of these lessons (SQLite picks them; the table grows every sweep).
+    checks = replica.latest_weather_checks(row.id for row in flights)
     requests = [row.data for row in replica.rows("reschedule_requests")]
     open_requests = {request["flight_id"]: request for request in requests
                      if request.get("state") in OPEN_REQUEST_STATES}
@@ -158,7 +155,7 @@ def build_alerts(replica: Replica, *, now: datetime, account: Account | None) ->
         last_requests[request["flight_id"]] = request
     alerts: list[Alert] = []
 
-    for row in replica.flights_between(now - ALERTS_BEHIND, now + ALERTS_AHEAD):
+    for row in flights:
         flight = row.data
         start = _time(flight.get("start_at"))
         lesson = names.lesson(flight)

@@ -55,12 +55,6 @@ class Schedule:
     home_location: tuple[float, float] | None = None  # home airport (lat, lon); None: unknown
 
 
-def _latest_checks(replica: Replica, flight_ids: list[str]) -> dict[str, dict]:
-    # Only the latest check of the lessons shown: every sweep stores one per lesson, so the
-    # table grows by the hour; SQLite picks them (``Replica.latest_weather_checks``).
-    return replica.latest_weather_checks(flight_ids)
-
-
 def load_school(replica: Replica) -> Schedule:
     """Only the school (name, home airport and its location, time zone), no lessons: what places
     the week."""
@@ -78,7 +72,9 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
     names = {table: {row.id: row.data for row in replica.rows(table)}
              for table in ("students", "instructors", "aircraft")}
     rows = replica.lessons_between(start, end)
-    checks = _latest_checks(replica, [row.id for row in rows])
+    # Only the latest check of the lessons shown: every sweep stores one per lesson, so the
+    # table grows by the hour; SQLite picks them.
+    checks = replica.latest_weather_checks(row.id for row in rows)
     aircraft = sorted(names["aircraft"].items(), key=lambda item: item[1].get("tail_number", ""))
     lessons = []
     for row in rows:

@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from app.models.alerts import SchoolNames
 from app.models.lessons import parse_time
 from app.services.replica import Replica
 
@@ -118,10 +119,8 @@ def _optional_time(text: str | None) -> datetime | None:
 
 def load_reschedules(replica: Replica) -> Reschedules:
     """Every reschedule request in the replica, joined for display (blocking)."""
-    schools = replica.rows("schools")
-    zone = zoneinfo.ZoneInfo((schools[0].data.get("timezone") if schools else None) or "UTC")
-    names = {table: {row.id: row.data for row in replica.rows(table)}
-             for table in ("students", "instructors", "aircraft")}
+    school = SchoolNames(replica)
+    zone, names = school.zone, school.people
     options: dict[str, list[OptionView]] = {}
     for row in replica.rows("reschedule_options"):
         data = row.data

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
+from app.services.lesson_edits import LessonEdits
 from app.services.replica import Changes, OutboxEntry
 from app.services.sync_engine import SyncEngine, SyncStatus
 
@@ -112,12 +113,7 @@ class SyncLoop(QObject):
     def discard_edit(self, mutation_id: str) -> None:
         """Drop a refused (or conflicting, or unsent) edit off the GUI thread; ``changed`` follows
         and the row shows the server's version again."""
-        def work() -> Changes:
-            changes = self.engine.replica.discard_edit(mutation_id)
-            self.engine.refresh_counts()
-            return changes
-
-        self._submit("discard", work)
+        self._submit("discard", lambda: LessonEdits(self.engine).discard(mutation_id))
 
     def refresh_status(self) -> None:
         """Re-read the engine's status (outbox counts after an edit made outside the loop, e.g.

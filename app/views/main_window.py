@@ -382,6 +382,8 @@ class MainWindow(QMainWindow):
         account = self.account
         shown = self.calendar_model.schedule
         first_zone = None if shown.school else shown.timezone
+        # The coming days' lessons only give the weather board its airports: unread without one.
+        wants_airports = self.weather_board is not None
 
         def read() -> tuple[Schedule, Schedule, list[Alert]]:
             if first_zone is not None:
@@ -391,7 +393,8 @@ class MainWindow(QMainWindow):
                 if school.timezone != first_zone:
                     return school, Schedule(), []
             return (load_schedule(replica, start, end),
-                    load_schedule(replica, now - timedelta(days=1), now + ALERTS_AHEAD),
+                    (load_schedule(replica, now - timedelta(days=1), now + ALERTS_AHEAD)
+                     if wants_airports else Schedule()),
                     build_alerts(replica, now=now, account=account))
 
         run_in_background(read, self._show_schedules, self._load_error, owner=self)

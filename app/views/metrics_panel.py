@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
+from app.models.lessons import parse_time
 from app.services.api_client import Offline
 from app.services.background import run_in_background
 
@@ -43,9 +44,7 @@ def format_duration(minutes: float | None) -> str:
 
 
 def _moment(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+    return parse_time(str(text)) if text else None
 
 
 def describe_sweep(sweep: dict[str, Any] | None, *, zone: tzinfo, now: datetime) -> str:

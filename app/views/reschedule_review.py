@@ -10,6 +10,7 @@ and alerts change too.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -189,7 +190,8 @@ class RescheduleReview(QDockWidget):
     def refresh(self) -> None:
         """Read the requests from the replica again (off the GUI thread); the selection stays."""
         replica = self._replica
-        self._background(lambda: load_reschedules(replica), self._loaded, self._load_failed)
+        run_in_background(lambda: load_reschedules(replica), self._loaded, self._load_failed,
+                          owner=self)
 
     def show_request(self, request_id: str) -> None:
         """Select ``request_id`` (now, or after the next refresh if the replica lacks it yet)."""
@@ -286,9 +288,11 @@ class RescheduleReview(QDockWidget):
         status = {"WEATHER_CANCELLED": "cancelled for weather", "AT_RISK": "at risk (weather)",
                   "RESCHEDULED": "rescheduled"}.get(request.lesson_status,
                                                     request.lesson_status.lower().replace("_", " "))
+        student, aircraft, teacher = (html.escape(text, quote=False)
+                                      for text in (request.student, request.aircraft, teacher))
         self.lesson_label.setText(
-            f"<span style='font-size: 12pt; font-weight: 600'>{_escape(request.student)}</span>"
-            f" — {request.flight_type.lower()} lesson in {_escape(request.aircraft)}{_escape(teacher)}"
+            f"<span style='font-size: 12pt; font-weight: 600'>{student}</span>"
+            f" — {request.flight_type.lower()} lesson in {aircraft}{teacher}"
             f"<br>Was {start:%a %d %b %H:%M}–{end:%H:%M} ({zone.key}) · lesson {status}")
         server = self._server.get(request.id)
         state, selected = request.state, request.selected_rank
@@ -328,9 +332,10 @@ class RescheduleReview(QDockWidget):
             if self._history_for != request.id:
                 self._history_for = request.id
                 client, request_id = self._client, request.id
-                self._background(lambda: client.get_reschedule_request(request_id),
+                run_in_background(lambda: client.get_reschedule_request(request_id),
                                   lambda body: self._history_arrived(request_id, body),
-                                  lambda error: self._history_failed(request_id, error))
+                                  lambda error: self._history_failed(request_id, error),
+                                  owner=self)
         else:
             self.request_shown.emit(request.id)
 
@@ -435,8 +440,8 @@ class RescheduleReview(QDockWidget):
         self._busy = True
         self.message_label.hide()
         self._update_buttons()
-        self._background(lambda: call(client), lambda body: self._acted(request_id, action, body),
-                          lambda error: self._refused(request_id, action, error))
+        run_in_background(lambda: call(client), lambda body: self._acted(request_id, action, body),
+                          lambda error: self._refused(request_id, action, error), owner=self)
 
     def _acted(self, request_id: str, action: str, body: dict[str, Any]) -> None:
         self._busy = False
@@ -472,11 +477,6 @@ class RescheduleReview(QDockWidget):
             self._history_for = None
             self._sync_loop.sync_now()  # the request may have moved on: show what it is now
 
-    def _background(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-                    on_error: Callable[[Exception], None]) -> None:
-        # owner=self: an answer that arrives after the panel closed is dropped.
-        run_in_background(fn, on_done, on_error, owner=self)
-
     def _set_message(self, message: str) -> None:
         self.message_label.setText(message)
         self.message_label.show()
@@ -485,10 +485,6 @@ class RescheduleReview(QDockWidget):
         if status.state == "idle":
             self._service_reachable = True
         self._update_buttons()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _refusal_text(error: Refused, reschedules: Reschedules) -> str:

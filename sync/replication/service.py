@@ -84,6 +84,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _pulled_columns(table: Any, model: type) -> list[Any]:
+    """``table``'s columns a pull reads: all but ``_NEVER_PULLED``'s."""
+    never = _NEVER_PULLED.get(model, frozenset())
+    return [column for column in table.c if column.key not in never]
+
+
 def row_json(row: Any, model: type | None = None) -> dict[str, Any]:
     """The row as the API shows it: its domain ``…Read`` schema where there is one (for
     notifications, one without the mail's bodies), else every column (tables with no REST
@@ -141,8 +147,7 @@ def pull(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> PullP
         rows.append((School, school))
     for model in PULLED_MODELS:
         table = model.__table__  # type: ignore[attr-defined]
-        never = _NEVER_PULLED.get(model, frozenset())
-        columns = [column for column in table.c if column.key not in never]
+        columns = _pulled_columns(table, model)
         rows.extend((model, row) for row in db.execute(
             select(*columns)
             .where(table.c.school_id == school_id, table.c.server_seq > cursor)
@@ -241,8 +246,7 @@ class _Plan:
 
     def __init__(self, model: type, dialect: Any) -> None:
         table = model.__table__  # type: ignore[attr-defined]
-        never = _NEVER_PULLED.get(model, frozenset())
-        columns = [column for column in table.c if column.key not in never]
+        columns = _pulled_columns(table, model)
         readers = [_reader(column, dialect) for column in columns]
         self.table = table
         self.name = model.__tablename__  # type: ignore[attr-defined]

@@ -164,13 +164,19 @@ class OptionPlan:
     weather: Mapping[str, StationWeather] | None
 
 
+def _resolved_config(ai_config: ai.AiConfig | None | bool) -> ai.AiConfig | None:
+    """``ai_config`` as given to ``open_request``: True reads it from the environment; None or
+    False never asks a model."""
+    return ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
+
+
 def plan_options(*, db: Session, flight: Flight, now: datetime, source: Any = None,
                  ai_config: ai.AiConfig | None | bool = True,
                  release: Callable[[], None] | None = None) -> OptionPlan | None:
     """When a model is configured: search, call ``release()`` (end the caller's transaction, so no
     lock is held while the model thinks), then ask the model. None when no model is configured:
     ``open_request`` then does everything in its own transaction (the search alone is quick)."""
-    config = ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
+    config = _resolved_config(ai_config)
     if config is None:
         return None
     school = db.get(School, flight.school_id)
@@ -235,8 +241,7 @@ def open_request(
     else:
         weather = _weather(source, flight, now)
         found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
-        config = ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
-        choice = ai.choose(found.candidates, count=count, config=config,
+        choice = ai.choose(found.candidates, count=count, config=_resolved_config(ai_config),
                            context=_lesson_context(flight, school))
 
     earliest_option = min((c.start for c in choice.options), default=None)

@@ -291,7 +291,8 @@ def _options_before_deciding(
     lesson's write transaction, because the model may take many seconds and that transaction holds
     the row lock (on SQLite: the database's write lock). ``open_request`` re-checks them inside it.
     None otherwise: the deterministic search alone is quick enough to run under the lock."""
-    if reschedule_ai.AiConfig.from_environment() is None:
+    config = reschedule_ai.AiConfig.from_environment()
+    if config is None:
         return None
     try:
         verdict = Verdict(judge_with_weather(item.lesson, weather, now=now).verdict)
@@ -306,7 +307,7 @@ def _options_before_deciding(
                 return None
             # The search reads under the lock; ``rollback`` ends that before the model is asked.
             return reschedule_service.plan_options(db=db, flight=flight, now=now, source=weather,
-                                                   release=db.rollback)
+                                                   ai_config=config, release=db.rollback)
     except Exception:  # the transaction will search (and ask) itself, as before
         logger.exception("sweep: choosing options before deciding failed; choosing them inside")
         return None
