@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sync.aircraft.models import Aircraft
 from sync.audit.models import AuditEvent
-from sync.auth.models import Account, RefreshToken
+from sync.auth.models import Account, LoginAttempt, PasswordReset, RefreshToken
 from sync.database.core import Base
 from sync.database.server_seq import SyncCounter
 from sync.flights.models import Flight, WeatherCheck
@@ -22,7 +22,7 @@ from sync.sweep.models import SweepRun
 metadata = Base.metadata
 
 __all__ = [
-    "Account", "Aircraft", "AuditEvent", "Base", "Flight", "Instructor", "Notification",
-    "RefreshToken", "RescheduleOption", "RescheduleRequest", "School", "Student", "SweepRun",
+    "Account", "Aircraft", "AuditEvent", "Base", "Flight", "Instructor", "LoginAttempt",
+    "Notification", "PasswordReset", "RefreshToken", "RescheduleOption", "RescheduleRequest", "School", "Student", "SweepRun",
     "SyncCounter", "SyncMutation", "WeatherCheck", "metadata",
 ]

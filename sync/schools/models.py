@@ -42,6 +42,8 @@ class School(SyncedMixin, TimestampMixin, Base):
             "AND reschedule_reply_hours > 0",
             name="reschedule_settings_positive",
         ),
+        CheckConstraint("max_lesson_hours > 0 AND booking_horizon_days > 0",
+                        name="booking_bounds_positive"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -68,6 +70,10 @@ class School(SyncedMixin, TimestampMixin, Base):
     reschedule_horizon_days: Mapped[int] = mapped_column(default=7)
     reschedule_option_count: Mapped[int] = mapped_column(default=3)
     reschedule_reply_hours: Mapped[int] = mapped_column(default=48)
+
+    # Bounds on a booking: no lesson longer than this, none starting further ahead than this.
+    max_lesson_hours: Mapped[int] = mapped_column(default=12)
+    booking_horizon_days: Mapped[int] = mapped_column(default=365)
 
 
 class SchoolScopedMixin:

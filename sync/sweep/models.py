@@ -21,3 +21,6 @@ class SweepRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # lessons checked, cancelled, …
     errors: Mapped[list[Any]] = mapped_column(default=list)  # [{flight_id, station, message}]
+    # The same figures per school ({school_id: {lessons, verdicts, actions, errors}}): a school
+    # sees only its own (``GET /metrics``), never the whole run's.
+    school_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
