@@ -35,6 +35,8 @@ from sync.reschedule.schemas import (
 )
 from sync.resources import resource_path
 from sync.schools.models import School
+from sync.weather.check import weather_source_from_settings
+from sync.weather.router import Weather
 
 router = APIRouter()
 student_pages_router = APIRouter()
@@ -61,8 +63,14 @@ def _read_all(db: DbSession, requests: list[RescheduleRequest]) -> list[Reschedu
 # -- desktop API -----------------------------------------------------------------------------
 
 
+def _lesson_weather(db: DbSession, source: Weather, flight: Flight, now: datetime) -> dict[str, Any]:
+    """The lesson's weather, fetched once for this request with no transaction open: the options
+    are judged on it exactly as the sweep judges its own."""
+    return reschedule_service.lesson_weather(source=source, flight=flight, now=now, release=db.commit)
+
+
 @router.post("", response_model=RescheduleRequestRead, status_code=status.HTTP_201_CREATED)
-def open_request(body: RescheduleCreate, db: DbSession, user: SchoolManager) -> Any:
+def open_request(body: RescheduleCreate, db: DbSession, user: SchoolManager, source: Weather) -> Any:
     """Open a request with options for a weather-cancelled or at-risk lesson (409 if one is open)."""
     flight = flights_service.get(db=db, school_id=user.school_id, flight_id=body.flight_id)
     existing = reschedule_service.open_request_for(db=db, flight_id=flight.id)
@@ -71,13 +79,14 @@ def open_request(body: RescheduleCreate, db: DbSession, user: SchoolManager) -> 
                        rule="REQUEST_ALREADY_OPEN", conflict={"id": str(existing.id),
                                                               "state": existing.state.value})
     now = _now()
+    weather = _lesson_weather(db, source, flight, now)
     # With a model configured, it answers before the write transaction (which is ended here: on
     # SQLite it holds the database's write lock); open_request re-checks its answer.
-    plan = reschedule_service.plan_options(db=db, flight=flight, now=now, release=db.commit)
-    if plan is not None:
-        db.refresh(flight)
-    return _read(db, reschedule_service.open_request(db=db, flight=flight, now=now, actor=user,
-                                                     plan=plan))
+    plan = reschedule_service.plan_options(db=db, flight=flight, now=now, weather=weather,
+                                           release=db.commit)
+    db.refresh(flight)  # re-read under this transaction: it may have changed while we fetched
+    return _read(db, reschedule_service.open_request(db=db, flight=flight, now=now, weather=weather,
+                                                     actor=user, plan=plan))
 
 
 @router.get("", response_model=RescheduleRequestsPage)
@@ -93,18 +102,34 @@ def get_request(request_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Any:
 
 
 @router.post("/{request_id}/select", response_model=RescheduleRequestRead)
-def select_option(request_id: uuid.UUID, body: RescheduleSelect, db: DbSession, user: SchoolManager) -> Any:
+def select_option(request_id: uuid.UUID, body: RescheduleSelect, db: DbSession, user: SchoolManager,
+                  source: Weather) -> Any:
     """A dispatcher picks for the student (who told them on the phone, say)."""
+    now = _now()
+    weather = _request_weather(db, source, user.school_id, request_id, now)
     request = reschedule_service.select_option(db=db, request_id=request_id, rank=body.option,
-                                               now=_now(), actor=user, school_id=user.school_id)
+                                               now=now, actor=user, weather=weather,
+                                               school_id=user.school_id)
     return _read(db, request)
 
 
+def _request_weather(db: DbSession, source: Weather, school_id: uuid.UUID, request_id: uuid.UUID,
+                     now: datetime) -> dict[str, Any]:
+    """The weather of a request's lesson (the chosen slot is judged on it again before booking)."""
+    request = reschedule_service.get(db=db, school_id=school_id, request_id=request_id)
+    flight = flights_service.get(db=db, school_id=school_id, flight_id=request.flight_id)
+    weather = _lesson_weather(db, source, flight, now)
+    db.expire_all()  # re-read under the next transaction: the request may have moved on
+    return weather
+
+
 @router.post("/{request_id}/confirm", response_model=RescheduleRequestRead)
-def confirm(request_id: uuid.UUID, db: DbSession, user: CurrentUser) -> Any:
+def confirm(request_id: uuid.UUID, db: DbSession, user: CurrentUser, source: Weather) -> Any:
     """The lesson's instructor, or a dispatcher or admin, books the chosen slot."""
-    request = reschedule_service.confirm(db=db, request_id=request_id, now=_now(), actor=user,
-                                         school_id=user.school_id)
+    now = _now()
+    weather = _request_weather(db, source, user.school_id, request_id, now)
+    request = reschedule_service.confirm(db=db, request_id=request_id, now=now, actor=user,
+                                         weather=weather, school_id=user.school_id)
     return _read(db, request)
 
 
@@ -118,19 +143,20 @@ def reject(request_id: uuid.UUID, db: DbSession, user: CurrentUser,
 
 @router.post("/{request_id}/search-again", response_model=RescheduleRequestRead,
              status_code=status.HTTP_201_CREATED)
-def search_again(request_id: uuid.UUID, db: DbSession, user: SchoolManager) -> Any:
+def search_again(request_id: uuid.UUID, db: DbSession, user: SchoolManager, source: Weather) -> Any:
     """Close the open request as "superseded by a fresh search" and open a new one for the same
     lesson with newly searched options, mailed to the student (409 ``REQUEST_CLOSED`` if closed)."""
     old = reschedule_service.get(db=db, school_id=user.school_id, request_id=request_id)
     now = _now()
+    flight = flights_service.get(db=db, school_id=user.school_id, flight_id=old.flight_id)
+    weather = _lesson_weather(db, source, flight, now)
     plan = None
     if RescheduleState(old.state).is_open:
-        flight = flights_service.get(db=db, school_id=user.school_id, flight_id=old.flight_id)
-        plan = reschedule_service.plan_options(db=db, flight=flight, now=now, release=db.commit)
-        if plan is not None:
-            db.expire_all()  # re-read under the new transaction: the request may have moved on
+        plan = reschedule_service.plan_options(db=db, flight=flight, now=now, weather=weather,
+                                               release=db.commit)
+    db.expire_all()  # re-read under the new transaction: the request may have moved on
     new = reschedule_service.search_again(db=db, request_id=request_id, now=now, actor=user,
-                                          school_id=user.school_id, plan=plan)
+                                          weather=weather, school_id=user.school_id, plan=plan)
     return _read(db, new)
 
 
@@ -232,8 +258,35 @@ async def student_choice(token: str, http_request: Request) -> HTMLResponse:
     return await run_in_threadpool(_choose, token, form.get("option", [""])[0], http_request)
 
 
+def _link_weather(http_request: Request, token: str, now: datetime) -> dict[str, Any]:
+    """The weather of the lesson a student's link names, fetched before any write transaction
+    (the chosen slot is judged on it again); nothing when the link names nothing."""
+    settings = http_request.app.state.settings
+    try:
+        request_id = links.read_student_token(token, settings=settings, now=now)
+    except (links.LinkExpired, InvalidInput):
+        return {}  # the page will say why the link does not work
+    db = http_request.app.state.sessionmaker()
+    try:
+        request = db.get(RescheduleRequest, request_id)
+        flight = db.get(Flight, request.flight_id) if request is not None else None
+        if flight is None:
+            return {}
+        source = weather_source_from_settings()
+        try:
+            return reschedule_service.lesson_weather(source=source, flight=flight, now=now,
+                                                     release=db.rollback)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+    finally:
+        db.close()
+
+
 def _choose(token: str, raw_option: str, http_request: Request) -> HTMLResponse:
     settings = http_request.app.state.settings
+    weather = _link_weather(http_request, token, _now())
     db = http_request.app.state.sessionmaker()
     try:
         with db.begin():
@@ -248,12 +301,17 @@ def _choose(token: str, raw_option: str, http_request: Request) -> HTMLResponse:
                                "Go back and press the button under the time you want.")
             try:
                 reschedule_service.select_option(db=db, request_id=request.id, rank=rank, now=now,
-                                                 actor=STUDENT_LINK_ACTOR)
+                                                 actor=STUDENT_LINK_ACTOR, weather=weather)
             except Conflict as exc:
                 if exc.rule == "SLOT_TAKEN":
                     return _notice(status.HTTP_409_CONFLICT, "That time was just taken",
                                    "Someone booked it a moment ago. The school will send you new "
                                    "options by e-mail.")
+                if exc.rule == "SLOT_WEATHER":
+                    return _notice(status.HTTP_409_CONFLICT, "The weather turned at that time",
+                                   "The forecast for that time is now below your minimums. Go back "
+                                   "and choose another option; if none suits, the school will "
+                                   "contact you.")
                 return _notice(status.HTTP_410_GONE, "This link has been used", exc.message.capitalize())
             except ServiceError as exc:
                 return _notice(status.HTTP_400_BAD_REQUEST, "Please choose an option",

@@ -11,7 +11,13 @@ walks the slots in memory. A slot is offered only when every rule holds:
   original instructor first;
 - an aircraft of the same model, in service and not booked, the original aircraft first;
 - daylight (civil twilight) at the departure for a student without night training;
-- not NO_GO where a forecast covers the slot (when ``weather`` is given).
+- not NO_GO: every slot offered is judged on ``weather`` — the same decoded reports the sweep
+  uses — at every place the lesson goes. A slot beyond the TAF, or whose weather could not be had,
+  is offered as unknown ("no forecast yet", "weather unknown: …"), never as good.
+
+``weather`` is required on purpose: every path that proposes a slot (the sweep, a dispatcher's
+request, a fresh search, the fresh options of a refused pick) hands in the weather it fetched once
+for the request; a path that forgot it must fail loudly, not offer a thunderstorm as "no forecast".
 
 Slots offered by other open requests are "soft-busy": a storm cancels many lessons at once, and
 offering the same aircraft at the same hour to five students helps none of them. They are used
@@ -45,15 +51,17 @@ from sync.weather.errors import UnknownStation
 from sync.weather.lesson import assess_lesson
 from sync.weather.station_weather import StationWeather
 from sync.weather.stations import station_info
-from sync.weather.verdicts import Verdict
+from sync.weather.verdicts import ReasonCode, Verdict
 
 DEFAULT_HORIZON_DAYS = 7
 DEFAULT_MIN_NOTICE = timedelta(hours=12)
 DEFAULT_STEP = timedelta(minutes=30)
 DEFAULT_POOL = 10  # how many ranked candidates to return (the AI chooses among these)
 NO_FORECAST = "no forecast yet"
-# No lesson is booked for longer (a cross-country over a weekend at most): how far before the
-# horizon a booking that still reaches into it can start.
+WEATHER_UNKNOWN = "weather unknown"
+# No lesson is booked for longer than the school allows (``School.max_lesson_hours``): how far
+# before the horizon a booking that still reaches into it can start. This one is the floor for a
+# school whose limit is shorter (lessons booked before the limit existed may be up to 2 days).
 LONGEST_LESSON = timedelta(days=2)
 
 Interval = tuple[datetime, datetime]
@@ -117,13 +125,18 @@ def find_candidates(
     db: Session,
     flight: Flight,
     now: datetime,
-    weather: Mapping[str, StationWeather] | None = None,
+    weather: Mapping[str, StationWeather],
     horizon_days: int | None = None,
     min_notice: timedelta = DEFAULT_MIN_NOTICE,
     step: timedelta = DEFAULT_STEP,
     pool: int = DEFAULT_POOL,
 ) -> SearchResult:
-    """The best ``pool`` feasible new slots for ``flight``, best first (see the module's rules)."""
+    """The best ``pool`` feasible new slots for ``flight``, best first (see the module's rules).
+
+    ``weather``: decoded reports per station code for the lesson's places (``lesson_places``);
+    a station missing from it is judged UNKNOWN, never GO."""
+    if weather is None:
+        raise TypeError("find_candidates needs the weather to judge slots by (a mapping, may be empty)")
     school = db.get(School, flight.school_id)
     horizon = timedelta(days=horizon_days or school.reschedule_horizon_days or DEFAULT_HORIZON_DAYS)
     earliest = now + min_notice
@@ -132,11 +145,9 @@ def find_candidates(
     # A slot starting just before ``latest`` runs on past it: load what it could meet.
     resources = _load(db, flight, school, earliest, latest + length)
 
-    limits = None
     places = lesson_places(flight)
-    if weather is not None:
-        limits = pilot_limits(school=school, student=resources.student,
-                              aircraft=db.get(Aircraft, flight.aircraft_id))
+    limits = pilot_limits(school=school, student=resources.student,
+                          aircraft=db.get(Aircraft, flight.aircraft_id))
     daylight = _Daylight(flight.departure, resources.zone) if not resources.student.night_trained else None
 
     raw: list[Candidate] = []
@@ -171,10 +182,9 @@ def find_candidates(
             break
         if any(candidate.start < other.end and other.start < candidate.end for other in chosen):
             continue  # the options of one request are alternatives, not neighbours half an hour apart
-        if limits is not None:
-            candidate = _with_weather(candidate, places, weather, limits, now, resources)
-            if candidate is None:
-                continue
+        candidate = _with_weather(candidate, places, weather, limits, now, resources)
+        if candidate is None:
+            continue  # forecast NO_GO: never offered
         chosen.append(candidate)
     chosen.sort(key=_order)
 
@@ -214,7 +224,7 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
         Flight.school_id == school.id,
         # Bounded on both sides so the (school_id, start_at) index reads only the horizon.
         Flight.start_at < latest,
-        Flight.start_at > earliest - LONGEST_LESSON,
+        Flight.start_at > earliest - longest_lesson(school),
         Flight.end_at > earliest,
         Flight.status.not_in(RELEASED_STATUSES),
         Flight.deleted_at.is_(None),
@@ -223,8 +233,7 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
     for holders, start, end in rows:
         for holder in holders:
             busy[holder].append((start, end))
-    for intervals in busy.values():
-        intervals.sort()
+    busy = defaultdict(list, {holder: _merged(intervals) for holder, intervals in busy.items()})
 
     soft_busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
     offered = _raw_rows(
@@ -242,8 +251,7 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
     for holders, start, end in offered:
         for holder in holders:
             soft_busy[holder].append((start, end))
-    for intervals in soft_busy.values():
-        intervals.sort()
+    soft_busy = defaultdict(list, {holder: _merged(intervals) for holder, intervals in soft_busy.items()})
 
     zone = ZoneInfo(school.timezone)
     usual: Counter[int] = Counter()
@@ -373,19 +381,32 @@ class _Availability:
         return self._cache[day]
 
 
+def longest_lesson(school: School) -> timedelta:
+    """How long a booking can be: the school's limit, and never less than two days (lessons booked
+    before the limit existed). Bookings reaching into the horizon start no earlier than this."""
+    return max(LONGEST_LESSON, timedelta(hours=school.max_lesson_hours or 0))
+
+
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    """The union of ``intervals`` as sorted, disjoint intervals (so ``_overlaps`` is exact)."""
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _overlaps(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:
-    """Whether any [s, e) in the sorted ``intervals`` overlaps [start, end)."""
-    # Intervals starting before ``end``; one of them overlaps if it ends after ``start``. Lessons
-    # are short, so looking back from the insertion point a few steps finds it.
+    """Whether any [s, e) in the sorted, disjoint ``intervals`` overlaps [start, end).
+
+    Disjoint and sorted, their ends are sorted too: of the intervals starting before ``end``, the
+    last one ends latest, so it alone decides — however long any booking is.
+    """
     index = bisect.bisect_left(intervals, (end,))
-    while index > 0:
-        index -= 1
-        s, e = intervals[index]
-        if e > start:
-            return True
-        if s < start - LONGEST_LESSON:
-            return False
-    return False
+    return index > 0 and intervals[index - 1][1] > start
 
 
 def _first_free(rows: Sequence[Any], start: datetime, end: datetime, resources: _Resources,
@@ -494,7 +515,7 @@ def _with_weather(candidate: Candidate, places: list[str], weather: Mapping[str,
     if assessment.verdict is Verdict.NO_GO:
         return None
     if assessment.verdict is Verdict.UNKNOWN:
-        expected = {"verdict": None, "summary": NO_FORECAST}
+        expected = {"verdict": None, "summary": _unknown_summary(assessment.reasons)}
     else:
         worst = next((reason.text for reason in assessment.reasons), None)
         summary = ("forecast within the student's minimums" if assessment.verdict is Verdict.GO
@@ -507,6 +528,15 @@ def _with_weather(candidate: Candidate, places: list[str], weather: Mapping[str,
     instructor = next((i for i in resources.instructors if i.id == candidate.instructor_id), None)
     aircraft = next(a for a in resources.aircraft if a.id == candidate.aircraft_id)
     return _justified(updated, resources, instructor, aircraft)
+
+
+def _unknown_summary(reasons: Sequence[Any]) -> str:
+    """Beyond the TAF: "no forecast yet"; missing, stale or unreadable weather says so."""
+    unknown = [reason for reason in reasons if reason.effect is Verdict.UNKNOWN]
+    if unknown and all(reason.code is ReasonCode.BEYOND_FORECAST for reason in unknown):
+        return NO_FORECAST
+    first = unknown[0].text if unknown else "no report"
+    return f"{WEATHER_UNKNOWN}: {first[:160]}"
 
 
 def _justified(candidate: Candidate, resources: _Resources, instructor: Instructor | None,
@@ -522,13 +552,15 @@ def _justified(candidate: Candidate, resources: _Resources, instructor: Instruct
     plane = (f"the same aircraft ({aircraft.tail_number})" if candidate.same_aircraft
              else f"{aircraft.tail_number}, the same model")
     verdict = candidate.expected_weather.get("verdict")
+    summary = str(candidate.expected_weather.get("summary") or NO_FORECAST)
     weather = ("a forecast of GO" if verdict == Verdict.GO.value
                else "a marginal forecast" if verdict == Verdict.MARGINAL.value
-               else "no forecast yet")
+               else "no forecast yet" if summary == NO_FORECAST
+               else "the weather not known yet")
     sentence = f"{when} {who} in {plane}, with {weather}."
     return Candidate(candidate.start, candidate.end, candidate.instructor_id, candidate.aircraft_id,
                      candidate.expected_weather, candidate.score, sentence, candidate.same_instructor,
                      candidate.same_aircraft, candidate.soft_conflict)
 
 
-__all__ = ["Candidate", "SearchResult", "find_candidates", "NO_FORECAST", "DEFAULT_MIN_NOTICE"]
+__all__ = ["Candidate", "SearchResult", "find_candidates", "NO_FORECAST", "WEATHER_UNKNOWN", "DEFAULT_MIN_NOTICE"]

@@ -4,8 +4,12 @@ PENDING_STUDENT → (the student picks, or a dispatcher for them) PENDING_INSTRU
 instructor or a dispatcher confirms) ACCEPTED, the new lesson booked and the old one RESCHEDULED;
 or REJECTED (the dispatcher reschedules by hand), or EXPIRED (nobody acted in time). Every step
 runs in the caller's transaction, writes its mail into the outbox in that same transaction, and
-re-checks that the chosen slot is still free: one taken meanwhile is a ``Conflict`` whose
-``conflict`` carries a fresh search's options.
+re-checks that the chosen slot is still free and not forecast NO_GO: one taken meanwhile is a
+``Conflict`` whose ``conflict`` carries a fresh search's options.
+
+Every step that proposes or re-checks a slot takes ``weather``: the decoded reports of the lesson's
+places, fetched once per request through the same batched source as the sweep
+(``lesson_weather``), or the sweep's own. There is no way to search without it.
 
 ``actor`` is the signed-in ``Account`` or a string naming a system actor ("sweep", "student-link").
 """
@@ -31,7 +35,7 @@ from sync.flights import service as flights_service
 from sync.flights.models import Flight, FlightStatus, WeatherCheck
 from sync.flights.schemas import FlightCreate
 from sync.notify import mails
-from sync.people.models import Instructor
+from sync.people.models import Instructor, Student
 from sync.reschedule import ai, search
 from sync.reschedule.models import (
     OPEN_STATES,
@@ -41,8 +45,11 @@ from sync.reschedule.models import (
     RescheduleState,
 )
 from sync.schools.models import School
-from sync.weather.check import lesson_places
+from sync.weather.check import lesson_places, pilot_limits
+from sync.weather.lesson import assess_lesson
+from sync.weather.sources import WeatherSource
 from sync.weather.station_weather import StationWeather, gather_weather
+from sync.weather.verdicts import Verdict
 
 Actor = Account | str
 
@@ -161,7 +168,7 @@ class OptionPlan:
 
     flight_id: uuid.UUID
     choice: ai.Choice
-    weather: Mapping[str, StationWeather] | None
+    weather: Mapping[str, StationWeather]
 
 
 def _resolved_config(ai_config: ai.AiConfig | None | bool) -> ai.AiConfig | None:
@@ -170,7 +177,21 @@ def _resolved_config(ai_config: ai.AiConfig | None | bool) -> ai.AiConfig | None
     return ai.AiConfig.from_environment() if ai_config is True else (ai_config or None)
 
 
-def plan_options(*, db: Session, flight: Flight, now: datetime, source: Any = None,
+def lesson_weather(*, source: WeatherSource, flight: Flight, now: datetime,
+                   release: Callable[[], None] | None = None) -> dict[str, StationWeather]:
+    """The latest reports for every place ``flight`` goes: one batched request per product.
+
+    ``release()`` is called between reading the lesson and asking the network (end the caller's
+    transaction: the network must never hold the database's lock). A source that fails leaves its
+    stations with problems, so their slots are judged UNKNOWN, never GO."""
+    places = lesson_places(flight)
+    if release is not None:
+        release()
+    return gather_weather(source, places, now=now)
+
+
+def plan_options(*, db: Session, flight: Flight, now: datetime,
+                 weather: Mapping[str, StationWeather],
                  ai_config: ai.AiConfig | None | bool = True,
                  release: Callable[[], None] | None = None) -> OptionPlan | None:
     """When a model is configured: search, call ``release()`` (end the caller's transaction, so no
@@ -181,7 +202,6 @@ def plan_options(*, db: Session, flight: Flight, now: datetime, source: Any = No
         return None
     school = db.get(School, flight.school_id)
     count = school.reschedule_option_count or DEFAULT_OPTION_COUNT
-    weather = _weather(source, flight, now)
     found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
     context = _lesson_context(flight, school)
     if release is not None:
@@ -207,18 +227,17 @@ def open_request(
     db: Session,
     flight: Flight,
     now: datetime,
+    weather: Mapping[str, StationWeather],
     weather_check: WeatherCheck | None = None,
     actor: Actor = "sweep",
-    source: Any = None,
     ai_config: ai.AiConfig | None | bool = True,
     plan: OptionPlan | None = None,
     replaces: RescheduleRequest | None = None,
 ) -> RescheduleRequest:
     """The lesson's open request, opened now with its options unless one is open already.
 
-    ``source``: the weather for judging the candidate slots — a mapping of station code to
-    ``StationWeather`` (what the sweep has already gathered: no request is made), or a
-    ``WeatherSource`` to fetch the lesson's stations from; None judges nothing ("no forecast yet").
+    ``weather``: station code → ``StationWeather`` for judging the candidate slots (what the sweep
+    has gathered, or ``lesson_weather``); a slot forecast NO_GO is never offered.
     ``ai_config``: True reads it from the environment; None or False never asks a model.
     ``plan``: options chosen beforehand (``plan_options``), re-checked here against a fresh search.
     ``replaces``: the request this one supersedes (``search_again``): the student gets a new mail.
@@ -239,7 +258,6 @@ def open_request(
         found = search.find_candidates(db=db, flight=flight, now=now, weather=plan.weather)
         choice = _still_free(plan, found, count)
     else:
-        weather = _weather(source, flight, now)
         found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
         choice = ai.choose(found.candidates, count=count, config=_resolved_config(ai_config),
                            context=_lesson_context(flight, school))
@@ -285,14 +303,6 @@ def open_request(
     return request
 
 
-def _weather(source: Any, flight: Flight, now: datetime) -> Mapping[str, StationWeather] | None:
-    if source is None:
-        return None
-    if isinstance(source, Mapping):
-        return source
-    return gather_weather(source, lesson_places(flight), now=now)
-
-
 def _lesson_context(flight: Flight, school: School) -> dict[str, Any]:
     return {"type": flight.flight_type.value, "timezone": school.timezone,
             "cancelled_start_at": flight.start_at.isoformat(), "length_minutes":
@@ -303,6 +313,7 @@ def _lesson_context(flight: Flight, school: School) -> dict[str, Any]:
 
 
 def select_option(*, db: Session, request_id: uuid.UUID, rank: int, now: datetime, actor: Actor,
+                  weather: Mapping[str, StationWeather],
                   school_id: uuid.UUID | None = None) -> RescheduleRequest:
     """The student's pick (through their link, or a dispatcher on their behalf)."""
     request = _load(db, request_id, school_id)
@@ -311,7 +322,7 @@ def select_option(*, db: Session, request_id: uuid.UUID, rank: int, now: datetim
                         rule="NOT_ALLOWED_TO_SELECT")
     _require_state(request, RescheduleState.PENDING_STUDENT, now)
     option = _option(request, rank)
-    _recheck(db, request, option, now)
+    _recheck(db, request, option, now, weather)
     before = audit_service.snapshot(request)
     request.state = RescheduleState.PENDING_INSTRUCTOR
     request.selected_rank = rank
@@ -323,6 +334,7 @@ def select_option(*, db: Session, request_id: uuid.UUID, rank: int, now: datetim
 
 
 def confirm(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
+            weather: Mapping[str, StationWeather],
             school_id: uuid.UUID | None = None) -> RescheduleRequest:
     """Book the chosen slot: the new lesson SCHEDULED, the old one RESCHEDULED, both mailed."""
     request = _load(db, request_id, school_id)
@@ -333,7 +345,7 @@ def confirm(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
     _require_may_confirm(db, actor, old, option)
     _require_state(request, RescheduleState.PENDING_INSTRUCTOR, now)
     assert option is not None  # PENDING_INSTRUCTOR always has a selection
-    _recheck(db, request, option, now)
+    _recheck(db, request, option, now, weather)
     before = audit_service.snapshot(request)
     try:
         # One savepoint: a booking refused at the last moment leaves the old lesson as it was.
@@ -360,7 +372,7 @@ def confirm(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
             new.rescheduled_from_id = old.id
             db.flush()
     except Conflict as exc:
-        raise _taken(db, request, exc.message, now) from None
+        raise _taken(db, request, exc.message, now, weather) from None
     request.state = RescheduleState.ACCEPTED
     request.new_flight_id = new.id
     request.confirmed_at = now
@@ -399,8 +411,9 @@ def _close_rejected(db: Session, request: RescheduleRequest, *, now: datetime, a
 
 
 def search_again(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Actor,
+                 weather: Mapping[str, StationWeather],
                  school_id: uuid.UUID | None = None, plan: OptionPlan | None = None,
-                 source: Any = None, ai_config: ai.AiConfig | None | bool = True) -> RescheduleRequest:
+                 ai_config: ai.AiConfig | None | bool = True) -> RescheduleRequest:
     """Close the open request (REJECTED, "superseded by a fresh search") and open a new one for the
     same lesson with freshly searched options, mailed to the student. In the caller's transaction:
     both happen or neither. The new request."""
@@ -420,8 +433,8 @@ def search_again(*, db: Session, request_id: uuid.UUID, now: datetime, actor: Ac
                     reason=SUPERSEDED_REASON)
     db.flush()  # the lesson's open slot (``open_key``) is free before the new request takes it
     check = db.get(WeatherCheck, request.weather_check_id) if request.weather_check_id else None
-    return open_request(db=db, flight=flight, now=now, weather_check=check, actor=actor,
-                        source=source, ai_config=ai_config, plan=plan, replaces=request)
+    return open_request(db=db, flight=flight, now=now, weather=weather, weather_check=check,
+                        actor=actor, ai_config=ai_config, plan=plan, replaces=request)
 
 
 def expire_due(*, db: Session, now: datetime) -> int:
@@ -441,10 +454,11 @@ def expire_due(*, db: Session, now: datetime) -> int:
     return len(due)
 
 
-def fresh_options(*, db: Session, request: RescheduleRequest, now: datetime) -> list[dict[str, Any]]:
+def fresh_options(*, db: Session, request: RescheduleRequest, now: datetime,
+                  weather: Mapping[str, StationWeather]) -> list[dict[str, Any]]:
     """A new search for the request's lesson, in the API's option shape (for a 409's body)."""
     flight = db.get(Flight, request.flight_id)
-    found = search.find_candidates(db=db, flight=flight, now=now)
+    found = search.find_candidates(db=db, flight=flight, now=now, weather=weather)
     school = db.get(School, flight.school_id)
     count = school.reschedule_option_count or DEFAULT_OPTION_COUNT
     return [
@@ -491,9 +505,12 @@ def _option(request: RescheduleRequest, rank: int) -> RescheduleOption:
                        field="option", rule="NO_SUCH_OPTION")
 
 
-def _recheck(db: Session, request: RescheduleRequest, option: RescheduleOption, now: datetime) -> None:
-    """The slot is still bookable: in the future, aircraft in service, nobody booked meanwhile."""
+def _recheck(db: Session, request: RescheduleRequest, option: RescheduleOption, now: datetime,
+             weather: Mapping[str, StationWeather]) -> None:
+    """The slot is still bookable: in the future, aircraft in service, nobody booked meanwhile,
+    and the forecast (which may have changed since the options were offered) not NO_GO."""
     problem = None
+    rule = "SLOT_TAKEN"
     if option.start_at <= now:
         problem = "the slot has already started"
     else:
@@ -514,15 +531,34 @@ def _recheck(db: Session, request: RescheduleRequest, option: RescheduleOption, 
         finally:
             if probe in db:
                 db.expunge(probe)
+    if problem is None:
+        forecast = _slot_forecast(db, request, option, now, weather)
+        if forecast is not None:
+            problem, rule = f"the forecast for it is now NO_GO: {forecast}", "SLOT_WEATHER"
     if problem is not None:
-        raise _taken(db, request, problem, now)
+        raise _taken(db, request, problem, now, weather, rule=rule)
 
 
-def _taken(db: Session, request: RescheduleRequest, problem: str, now: datetime) -> Conflict:
+def _slot_forecast(db: Session, request: RescheduleRequest, option: RescheduleOption, now: datetime,
+                   weather: Mapping[str, StationWeather]) -> str | None:
+    """Why the option's slot is forecast NO_GO for the student now, or None when it is not."""
+    old = db.get(Flight, request.flight_id)
+    limits = pilot_limits(school=db.get(School, old.school_id), student=db.get(Student, old.student_id),
+                          aircraft=db.get(Aircraft, option.aircraft_id))
+    assessment = assess_lesson(lesson_places(old), weather, limits=limits, start=option.start_at,
+                               end=option.end_at, now=now)
+    if assessment.verdict is not Verdict.NO_GO:
+        return None
+    return next((reason.text for reason in assessment.reasons if reason.effect is Verdict.NO_GO), "NO_GO")
+
+
+def _taken(db: Session, request: RescheduleRequest, problem: str, now: datetime,
+           weather: Mapping[str, StationWeather], *, rule: str = "SLOT_TAKEN") -> Conflict:
     return Conflict(
         f"that slot can no longer be booked ({problem}); here are the slots free now",
-        rule="SLOT_TAKEN",
-        conflict={"request_id": str(request.id), "options": fresh_options(db=db, request=request, now=now)},
+        rule=rule,
+        conflict={"request_id": str(request.id),
+                  "options": fresh_options(db=db, request=request, now=now, weather=weather)},
     )
 
 

@@ -306,7 +306,7 @@ def _options_before_deciding(
             if flight is None or flight.is_deleted or flight.status not in SWEPT_STATUSES:
                 return None
             # The search reads under the lock; ``rollback`` ends that before the model is asked.
-            return reschedule_service.plan_options(db=db, flight=flight, now=now, source=weather,
+            return reschedule_service.plan_options(db=db, flight=flight, now=now, weather=weather,
                                                    ai_config=config, release=db.rollback)
     except Exception:  # the transaction will search (and ask) itself, as before
         logger.exception("sweep: choosing options before deciding failed; choosing them inside")
@@ -361,8 +361,8 @@ def _apply(
             # on. A model, when configured, has answered before the transaction (``plan``); its
             # choice is re-checked here. The options are judged on the sweep's weather.
             with db.no_autoflush:
-                reschedule_service.open_request(db=db, flight=flight, now=now, weather_check=check,
-                                                actor=ACTOR, source=weather, plan=plan)
+                reschedule_service.open_request(db=db, flight=flight, now=now, weather=weather,
+                                                weather_check=check, actor=ACTOR, plan=plan)
             audit_service.record(db=db, school_id=flight.school_id, actor=ACTOR,
                                  action="weather_cancel", row=flight, before=before)
             return Action.CANCELLED

@@ -16,6 +16,9 @@ from sync.reschedule.models import ProducedBy
 from tests.support.fake_openai import FakeOpenAI, candidates_in
 from tests.sync.factories import make_flight, make_school
 
+# No reports at all: every slot is judged UNKNOWN ("weather unknown"), never GO.
+NO_WEATHER: dict = {}
+
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 THURSDAY_9AM = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
@@ -54,7 +57,7 @@ def _audit_note(db: Session, request) -> dict:
 def test_a_good_answer_is_used_with_its_sentences(db_session: Session, fake_openai: FakeOpenAI) -> None:
     flight = _cancelled(db_session)
     fake_openai.answer_with(_pick([5, 1, 7]))
-    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW,
+    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER,
                                               ai_config=_config(fake_openai))
     assert request.produced_by is ProducedBy.AI
     shown = candidates_in(fake_openai.requests[0]["body"])
@@ -81,9 +84,9 @@ def test_a_good_answer_is_used_with_its_sentences(db_session: Session, fake_open
 def test_an_invalid_answer_falls_back_to_the_deterministic_three(
         db_session: Session, fake_openai: FakeOpenAI, answer, why: str) -> None:
     flight = _cancelled(db_session)
-    expected = search.find_candidates(db=db_session, flight=flight, now=NOW).candidates[:3]
+    expected = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER).candidates[:3]
     fake_openai.answer_with(answer)
-    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW,
+    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER,
                                               ai_config=_config(fake_openai))
     assert request.produced_by is ProducedBy.DETERMINISTIC
     assert [(o.start_at, o.justification) for o in request.options] == \
@@ -94,7 +97,7 @@ def test_an_invalid_answer_falls_back_to_the_deterministic_three(
 def test_a_timeout_falls_back(db_session: Session, fake_openai: FakeOpenAI) -> None:
     flight = _cancelled(db_session)
     fake_openai.answer_with(_pick([0, 1, 2]), delay_seconds=3)
-    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW,
+    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER,
                                               ai_config=_config(fake_openai, timeout=0.5))
     assert request.produced_by is ProducedBy.DETERMINISTIC and len(request.options) == 3
     assert "Timeout" in _audit_note(db_session, request)["ai_note"]
@@ -103,7 +106,7 @@ def test_a_timeout_falls_back(db_session: Session, fake_openai: FakeOpenAI) -> N
 def test_a_server_error_falls_back(db_session: Session, fake_openai: FakeOpenAI) -> None:
     flight = _cancelled(db_session)
     fake_openai.fail_with(500)
-    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW,
+    request = reschedule_service.open_request(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER,
                                               ai_config=_config(fake_openai))
     assert request.produced_by is ProducedBy.DETERMINISTIC and len(request.options) == 3
     assert len(fake_openai.requests) == 1  # no retries: the deterministic three are ready
@@ -122,6 +125,7 @@ def test_open_request_reads_the_environment(db_session: Session, fake_openai: Fa
     monkeypatch.setenv("OPENAI_API_KEY", "env-key")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.url)
     fake_openai.answer_with(_pick([2, 3, 4]))
-    request = reschedule_service.open_request(db=db_session, flight=_cancelled(db_session), now=NOW)
+    request = reschedule_service.open_request(db=db_session, flight=_cancelled(db_session), now=NOW,
+                                              weather=NO_WEATHER)
     assert request.produced_by is ProducedBy.AI
     assert fake_openai.requests[0]["authorization"] == "Bearer env-key"

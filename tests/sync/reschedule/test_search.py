@@ -23,6 +23,9 @@ from tests.sync.factories import (
 from tests.sync.reschedule.busy_school import build_busy_school
 from tests.sync.reschedule.rules import broken_rules
 
+# No reports at all: every slot is judged UNKNOWN ("weather unknown"), never GO.
+NO_WEATHER: dict = {}
+
 # A Wednesday afternoon in Austin (UTC-6); lessons below start on the Thursday morning.
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 THURSDAY_9AM = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -47,7 +50,7 @@ def test_every_option_in_a_busy_school_satisfies_every_rule(db_session: Session)
             continue
         lesson.status = FlightStatus.WEATHER_CANCELLED
         db_session.flush()
-        found = search.find_candidates(db=db_session, flight=lesson, now=NOW)
+        found = search.find_candidates(db=db_session, flight=lesson, now=NOW, weather=NO_WEATHER)
         for candidate in found.candidates:
             assert broken_rules(db_session, lesson, candidate.start, candidate.end,
                                 candidate.instructor_id, candidate.aircraft_id, now=NOW) == []
@@ -68,7 +71,7 @@ def test_the_same_instructor_and_aircraft_come_first(db_session: Session) -> Non
         make_instructor(db_session, school)
         make_aircraft(db_session, school)
     flight = _cancelled(db_session, school)
-    found = search.find_candidates(db=db_session, flight=flight, now=NOW)
+    found = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER)
     assert len(found.candidates) == 10 and found.reason is None
     assert all(c.instructor_id == flight.instructor_id and c.aircraft_id == flight.aircraft_id
                for c in found.candidates)
@@ -78,7 +81,7 @@ def test_the_same_instructor_and_aircraft_come_first(db_session: Session) -> Non
     friday = THURSDAY_9AM + timedelta(days=1)
     make_flight(db_session, school, instructor_id=flight.instructor_id, start_at=friday - timedelta(hours=2),
                 end_at=friday + timedelta(hours=10))
-    found = search.find_candidates(db=db_session, flight=flight, now=NOW, pool=40)
+    found = search.find_candidates(db=db_session, flight=flight, now=NOW, pool=40, weather=NO_WEATHER)
     on_friday = [c for c in found.candidates if c.start.date() == friday.date()]
     assert on_friday and all(c.instructor_id != flight.instructor_id for c in on_friday)
     assert all(c.aircraft_id == flight.aircraft_id for c in on_friday)
@@ -88,13 +91,13 @@ def test_fewer_options_only_when_fewer_slots_exist(db_session: Session) -> None:
     # Open two hours on Mondays only: one two-hour slot a week.
     school = make_school(db_session, operating_hours=[{"weekday": 1, "open": "09:00", "close": "11:00"}])
     flight = _cancelled(db_session, school)
-    found = search.find_candidates(db=db_session, flight=flight, now=NOW)
+    found = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER)
     assert [c.start for c in found.candidates] == [datetime(2026, 11, 30, 15, 0, tzinfo=UTC)]
     assert found.reason and "only 1 feasible slot" in found.reason
     # The student busy then: none at all, and the reason says so.
     make_flight(db_session, school, student_id=flight.student_id,
                 start_at=datetime(2026, 11, 30, 14, 0, tzinfo=UTC))
-    found = search.find_candidates(db=db_session, flight=flight, now=NOW)
+    found = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER)
     assert found.candidates == [] and "only 0 feasible slots" in found.reason
 
 
@@ -103,8 +106,8 @@ def test_a_student_without_night_training_flies_in_daylight(db_session: Session)
         {"weekday": day, "open": "00:00", "close": "23:59"} for day in range(1, 8)])
     day_only = _cancelled(db_session, school, student_id=make_student(db_session, school).id)
     night = _cancelled(db_session, school, student_id=make_student(db_session, school, night_trained=True).id)
-    day_found = search.find_candidates(db=db_session, flight=day_only, now=NOW, pool=60)
-    night_found = search.find_candidates(db=db_session, flight=night, now=NOW, pool=60)
+    day_found = search.find_candidates(db=db_session, flight=day_only, now=NOW, pool=60, weather=NO_WEATHER)
+    night_found = search.find_candidates(db=db_session, flight=night, now=NOW, pool=60, weather=NO_WEATHER)
     for candidate in day_found.candidates:
         assert "night" not in broken_rules(db_session, day_only, candidate.start, candidate.end,
                                            candidate.instructor_id, candidate.aircraft_id, now=NOW)
@@ -121,7 +124,7 @@ def test_a_no_go_forecast_excludes_the_slot(db_session: Session) -> None:
     taf = ("TAF KAUS 251120Z 2512/2618 18008KT P6SM SCT050 "
            "FM261700 20015G30KT 3SM TSRA BKN020CB")
     weather = {"KAUS": StationWeather("KAUS", taf=decode_taf(taf, reference=NOW), taf_raw=taf)}
-    blind = search.find_candidates(db=db_session, flight=flight, now=NOW)
+    blind = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER)
     storm = (datetime(2026, 11, 26, 17, 0, tzinfo=UTC), datetime(2026, 11, 26, 18, 0, tzinfo=UTC))
     assert any(c.start < storm[1] and storm[0] < c.end for c in blind.candidates)
     judged = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=weather)
@@ -140,9 +143,9 @@ def test_slots_offered_to_another_open_request_are_avoided(db_session: Session) 
     instructor, aircraft = make_instructor(db_session, school), make_aircraft(db_session, school)
     first = _cancelled(db_session, school, instructor_id=instructor.id, aircraft_id=aircraft.id)
     second = _cancelled(db_session, school, instructor_id=instructor.id, aircraft_id=aircraft.id)
-    request = reschedule_service.open_request(db=db_session, flight=first, now=NOW, ai_config=None)
+    request = reschedule_service.open_request(db=db_session, flight=first, now=NOW, ai_config=None, weather=NO_WEATHER)
     assert len(request.options) == 3
-    found = search.find_candidates(db=db_session, flight=second, now=NOW)
+    found = search.find_candidates(db=db_session, flight=second, now=NOW, weather=NO_WEATHER)
     assert len(found.candidates) >= 3
     for candidate in found.candidates[:3]:
         assert not any(candidate.start < o.end_at and o.start_at < candidate.end for o in request.options)
@@ -155,7 +158,7 @@ def test_a_solo_needs_no_instructor_and_dst_moves_nothing(db_session: Session) -
     now = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
     flight = _cancelled(db_session, school, flight_type=FlightType.SOLO, instructor_id=None,
                         start_at=datetime(2026, 3, 7, 15, 0, tzinfo=UTC))
-    found = search.find_candidates(db=db_session, flight=flight, now=now, pool=100)
+    found = search.find_candidates(db=db_session, flight=flight, now=now, pool=100, weather=NO_WEATHER)
     assert found.candidates and all(c.instructor_id is None for c in found.candidates)
     for candidate in found.candidates:
         assert broken_rules(db_session, flight, candidate.start, candidate.end, None,
@@ -169,8 +172,8 @@ def test_the_search_is_deterministic(db_session: Session) -> None:
     lesson = next(f for f in school.lessons if f.start_at > NOW + timedelta(days=1))
     lesson.status = FlightStatus.WEATHER_CANCELLED
     db_session.flush()
-    first = search.find_candidates(db=db_session, flight=lesson, now=NOW)
-    second = search.find_candidates(db=db_session, flight=lesson, now=NOW)
+    first = search.find_candidates(db=db_session, flight=lesson, now=NOW, weather=NO_WEATHER)
+    second = search.find_candidates(db=db_session, flight=lesson, now=NOW, weather=NO_WEATHER)
     assert [c.as_json() for c in first.candidates] == [c.as_json() for c in second.candidates]
 
 
@@ -182,5 +185,5 @@ def test_an_instrument_lesson_gets_a_cfii(db_session: Session, flight_type: Flig
     flight = _cancelled(db_session, school, flight_type=flight_type, instructor_id=cfii.id)
     make_flight(db_session, school, instructor_id=cfii.id, start_at=NOW + timedelta(hours=12),
                 end_at=NOW + timedelta(days=8))  # the CFII is away all week
-    found = search.find_candidates(db=db_session, flight=flight, now=NOW)
+    found = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER)
     assert found.candidates == [] and found.reason
