@@ -48,6 +48,8 @@ class Flight(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
         Index(None, "student_id", "start_at"),
         Index(None, "instructor_id", "start_at"),
         Index(None, "aircraft_id", "start_at"),
+        # Bookings still running at a moment, however long ago they started (the slot search).
+        Index(None, "school_id", "end_at"),
     )
 
     student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"))

@@ -230,6 +230,17 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
         Flight.deleted_at.is_(None),
         Flight.id != flight.id,
     ), wanted=wanted)
+    # Bookings longer than the school allows today (booked before the limit, or before it was
+    # lowered) that are still running: few, found through the (school_id, end_at) index.
+    rows += _raw_rows(db, (Flight.student_id, Flight.instructor_id, Flight.aircraft_id),
+                      (Flight.start_at, Flight.end_at), select_from=Flight, where=(
+        Flight.school_id == school.id,
+        Flight.end_at > earliest,
+        Flight.start_at <= earliest - longest_lesson(school),
+        Flight.status.not_in(RELEASED_STATUSES),
+        Flight.deleted_at.is_(None),
+        Flight.id != flight.id,
+    ), wanted=wanted)
     for holders, start, end in rows:
         for holder in holders:
             busy[holder].append((start, end))

@@ -15,7 +15,9 @@ What the service needed after it was attacked on purpose:
   instance counts the same ones;
 - ``sweep_runs.school_counts``: a sweep's figures per school, so a school sees only its own;
 - ``schools.max_lesson_hours`` / ``booking_horizon_days``: how long a lesson and how far ahead a
-  booking may be.
+  booking may be;
+- an index on ``flights (school_id, end_at)``: the slot search finds bookings still running at the
+  start of its window however long ago they started.
 """
 
 from collections.abc import Sequence
@@ -73,6 +75,9 @@ def upgrade() -> None:
     with op.batch_alter_table('sweep_runs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('school_counts', JSON, nullable=False, server_default='{}'))
 
+    with op.batch_alter_table('flights', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_flights_school_id_end_at'), ['school_id', 'end_at'], unique=False)
+
     with op.batch_alter_table('schools', schema=None) as batch_op:
         batch_op.add_column(sa.Column('max_lesson_hours', sa.Integer(), nullable=False, server_default='12'))
         batch_op.add_column(sa.Column('booking_horizon_days', sa.Integer(), nullable=False, server_default='365'))
@@ -92,6 +97,9 @@ def downgrade() -> None:
         batch_op.drop_constraint('ck_schools_booking_bounds_positive', type_='check')
         batch_op.drop_column('booking_horizon_days')
         batch_op.drop_column('max_lesson_hours')
+
+    with op.batch_alter_table('flights', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_flights_school_id_end_at'))
 
     with op.batch_alter_table('sweep_runs', schema=None) as batch_op:
         batch_op.drop_column('school_counts')

@@ -187,3 +187,20 @@ def test_an_instrument_lesson_gets_a_cfii(db_session: Session, flight_type: Flig
                 end_at=NOW + timedelta(days=8))  # the CFII is away all week
     found = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER)
     assert found.candidates == [] and found.reason
+
+
+def test_a_booking_of_any_length_blocks_every_slot_it_covers(db_session: Session) -> None:
+    """A week-long booking of the only aircraft (a ferry flight, say, booked before lessons had a
+    length limit) starting well before the search's window: no option may fall inside it."""
+    school = make_school(db_session, max_lesson_hours=12)
+    flight = _cancelled(db_session, school)
+    away_from = NOW - timedelta(days=3)
+    away_until = NOW + timedelta(days=4)
+    make_flight(db_session, school, aircraft_id=flight.aircraft_id, start_at=away_from,
+                end_at=away_until)
+
+    found = search.find_candidates(db=db_session, flight=flight, now=NOW, weather=NO_WEATHER, pool=40)
+
+    assert found.candidates, "slots after the long booking should still be offered"
+    for candidate in found.candidates:
+        assert candidate.start >= away_until, f"offered {candidate.start} inside the week-long booking"
