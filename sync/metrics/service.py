@@ -87,12 +87,19 @@ def school_metrics(*, db: Session, school_id: uuid.UUID, now: datetime, days: in
         "average_reschedule_minutes": _mean(all_minutes),
     }
     return {"school_id": school_id, "timezone": school.timezone, "days": rows, "totals": totals,
-            "last_sweep": last_sweep(db=db)}
+            "last_sweep": last_sweep(db=db, school_id=school_id)}
 
 
-def last_sweep(*, db: Session) -> dict[str, Any] | None:
+# What a school is told of a sweep that found none of its lessons.
+_NOTHING_SWEPT = {"lessons": 0, "not_reached": 0, "verdicts": {}, "actions": {}, "errors": 0}
+
+
+def last_sweep(*, db: Session, school_id: uuid.UUID) -> dict[str, Any] | None:
+    """The latest sweep, with this school's own figures only (a sweep covers every school: how
+    many lessons the others have, or what happened to them, is none of this school's business)."""
     run = db.scalars(select(SweepRun).order_by(SweepRun.started_at.desc(), SweepRun.id).limit(1)).first()
     if run is None:
         return None
+    counts = (run.school_counts or {}).get(str(school_id)) or dict(_NOTHING_SWEPT)
     return {"id": run.id, "started_at": run.started_at, "finished_at": run.finished_at,
-            "counts": dict(run.counts or {})}
+            "counts": dict(counts)}

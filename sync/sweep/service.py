@@ -81,23 +81,55 @@ class _Planned:
 
 
 @dataclass
-class _Tally:
+class _Figures:
+    """What a sweep did, for the whole run or for one school."""
+
     lessons: int = 0
     not_reached: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
 
-    def counts(self, *, stations: int, seconds: float) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "lessons": self.lessons,
             "not_reached": self.not_reached,
-            "stations": stations,
             "verdicts": {verdict.value: self.verdicts[verdict.value] for verdict in Verdict},
             "actions": {action.value: self.actions[action.value] for action in Action},
-            "errors": len(self.errors),
-            "duration_seconds": round(seconds, 3),
+            "errors": self.error_count,
         }
+
+
+@dataclass
+class _Tally(_Figures):
+    """The run's figures, and each school's own: a school is shown only its own
+    (``SweepRun.school_counts``), never how many lessons other schools have."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    schools: dict[uuid.UUID, _Figures] = field(default_factory=dict)
+
+    def count(self, item: _Planned, *, verdict: Verdict | str | None = None,
+              action: Action | None = None, lesson: bool = False, error: bool = False) -> None:
+        school = self.schools.setdefault(item.lesson.school_id, _Figures())
+        for figures in (self, school):
+            figures.lessons += 1 if lesson else 0
+            figures.error_count += 1 if error else 0
+            if verdict is not None:
+                figures.verdicts[Verdict(verdict).value] += 1
+            if action is not None:
+                figures.actions[action.value] += 1
+
+    def not_reaching(self, items: Iterable[_Planned]) -> None:
+        for item in items:
+            self.not_reached += 1
+            self.schools.setdefault(item.lesson.school_id, _Figures()).not_reached += 1
+
+    def counts(self, *, stations: int, seconds: float) -> dict[str, Any]:
+        return self.as_json() | {"stations": stations, "errors": len(self.errors),
+                                 "duration_seconds": round(seconds, 3)}
+
+    def school_counts(self) -> dict[str, Any]:
+        return {str(school_id): figures.as_json() for school_id, figures in self.schools.items()}
 
 
 def run_sweep(
@@ -127,7 +159,7 @@ def run_sweep(
         tally.errors.extend(_source_problems(weather.values()))
         for position in range(0, len(planned), QUIET_BATCH):
             if should_stop is not None and should_stop():
-                tally.not_reached = len(planned) - position
+                tally.not_reaching(planned[position:])
                 break
             chunk = planned[position:position + QUIET_BATCH]
             for item in _store_quiet(session_factory, chunk, weather=weather, now=now, tally=tally):
@@ -226,20 +258,19 @@ def _store_quiet(
                 select(Flight.id, Flight.status, Flight.version, Flight.deleted_at)
                 .where(Flight.id.in_(list(checks))).order_by(Flight.id).with_for_update()
             ).all()
-            stored: list[str] = []
+            stored: list[tuple[_Planned, str]] = []
             for flight_id, status, version, deleted_at in current:
                 item = by_id[flight_id]
                 if deleted_at is None and status is item.status and version == item.version:
                     check = checks.pop(flight_id)
                     db.add(check)
-                    stored.append(check.verdict)
+                    stored.append((item, check.verdict))
             unchanged_loud = [by_id[flight_id] for flight_id in checks]  # changed meanwhile
     except Exception:  # every lesson of the batch gets its own transaction (and error) instead
         logger.exception("sweep: a batch of unchanged lessons failed; deciding them one by one")
         return list(chunk)
-    tally.lessons += len(stored)
-    tally.verdicts.update(Verdict(verdict).value for verdict in stored)
-    tally.actions[Action.UNCHANGED.value] += len(stored)
+    for item, verdict in stored:
+        tally.count(item, lesson=True, verdict=verdict, action=Action.UNCHANGED)
     return loud + unchanged_loud
 
 
@@ -262,7 +293,7 @@ def _sweep_lesson(
     horizon: timedelta,
     tally: _Tally,
 ) -> None:
-    tally.lessons += 1
+    tally.count(item, lesson=True)
     plan = _options_before_deciding(session_factory, item, weather=weather, now=now)
     for attempt in range(1, ATTEMPTS_PER_LESSON + 1):
         try:
@@ -277,9 +308,7 @@ def _sweep_lesson(
         except Exception as exc:  # one lesson's failure must not cost the others their sweep
             _record_error(tally, item, exc)
             return
-        if verdict is not None:
-            tally.verdicts[verdict.value] += 1
-        tally.actions[action.value] += 1
+        tally.count(item, verdict=verdict, action=action)
         return
 
 
@@ -403,6 +432,7 @@ def _finish_run(
         # The sweep's own clock (``--now`` replays), advanced by the time the sweep took.
         stored.finished_at = now + timedelta(seconds=elapsed)
         stored.counts = tally.counts(stations=stations, seconds=elapsed)
+        stored.school_counts = tally.school_counts()
         stored.errors = list(tally.errors)
     return stored
 
@@ -420,6 +450,7 @@ def _source_problems(stations: Iterable[StationWeather]) -> list[dict[str, Any]]
 
 def _record_error(tally: _Tally, item: _Planned, exc: Exception) -> None:
     logger.exception("sweep: lesson %s failed", item.lesson.flight_id, exc_info=exc)
+    tally.count(item, error=True)
     tally.errors.append({"flight_id": str(item.lesson.flight_id), "station": None,
                          "message": f"{type(exc).__name__}: {exc}"[:500]})
 

@@ -169,13 +169,18 @@ def test_metrics_count_bookings_conflicts_and_reschedules_per_local_day(api_serv
     assert _by_day(theirs)[d3.isoformat()]["bookings_created"] == 1
 
 
-def test_metrics_report_the_last_sweep(api_server, school):
+def test_metrics_report_the_last_sweep_with_the_schools_own_figures(api_server, school):
     started = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    mine = {"lessons": 12, "not_reached": 0, "verdicts": {"NO_GO": 2}, "actions": {"cancelled": 2},
+            "errors": 0}
     with session_scope(api_server.engine) as db:
         db.add(SweepRun(started_at=started - timedelta(hours=1),
-                        finished_at=started - timedelta(minutes=59), counts={"checked": 1}))
+                        finished_at=started - timedelta(minutes=59), counts={"lessons": 1},
+                        school_counts={str(school.school_id): {"lessons": 1}}))
         latest = SweepRun(started_at=started, finished_at=started + timedelta(seconds=42),
-                          counts={"checked": 12, "cancelled": 2})
+                          counts={"lessons": 5012, "stations": 300, "duration_seconds": 4.2},
+                          school_counts={str(school.school_id): mine,
+                                         str(uuid.uuid4()): {"lessons": 5000}})
         db.add(latest)
         db.flush()
         latest_id = latest.id
@@ -186,8 +191,19 @@ def test_metrics_report_the_last_sweep(api_server, school):
         "id": str(latest_id),
         "started_at": started.isoformat().replace("+00:00", "Z"),
         "finished_at": (started + timedelta(seconds=42)).isoformat().replace("+00:00", "Z"),
-        "counts": {"checked": 12, "cancelled": 2},
+        "counts": mine,
     }
+
+
+def test_a_school_without_lessons_in_the_last_sweep_sees_zeros_not_the_run(api_server, school):
+    started = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=6)
+    with session_scope(api_server.engine) as db:
+        db.add(SweepRun(started_at=started, finished_at=started + timedelta(seconds=3),
+                        counts={"lessons": 5000}, school_counts={str(uuid.uuid4()): {"lessons": 5000}}))
+
+    counts = school.dispatcher.get("/metrics").json()["last_sweep"]["counts"]
+
+    assert counts["lessons"] == 0 and counts["errors"] == 0
 
 
 def test_a_new_school_has_zeros(school):
