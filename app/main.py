@@ -2,9 +2,14 @@
 
 - ``fsp --demo``: the service in-process over a demo school, then the main window signed in as
   the demo dispatcher.
-- ``fsp --screenshot PATH [--view week|day] [--date YYYY-MM-DD] [--panel review]``: the same demo,
-  rendered once into a PNG, then exit (works with ``QT_QPA_PLATFORM=offscreen``); ``--panel
-  review`` shows the reschedule review on the first open request.
+- ``fsp --screenshot PATH [--size WxH] [--theme light|dark] [--panel PANEL] [--date YYYY-MM-DD]``:
+  the same demo, rendered once into a PNG of that size (default 1400x800), then exit (works with
+  ``QT_QPA_PLATFORM=offscreen``). ``--panel``: ``week`` or ``day`` (the calendar), ``review`` (the
+  reschedule review on the first open request), ``alerts`` (the weather alert dialog of the first
+  weather alert, over the window), ``weather`` (the weather board, large), ``metrics`` (the
+  metrics raised), ``legend`` (View › Legend over the window).
+- ``--theme light|dark``: the Fusion style with a light or dark palette; without it the app
+  follows the system's colour scheme (screenshots: light).
 - plain ``fsp``: sign in to a school's own server (a dialog; with "remember me" the refresh token
   goes to the OS keyring and the next start signs in silently), then the main window.
 """
@@ -35,6 +40,20 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
+PANELS = ("week", "day", "review", "alerts", "weather", "metrics", "legend")
+DEFAULT_SIZE = (1400, 800)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: use WIDTHxHEIGHT, e.g. 1280x720") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise argparse.ArgumentTypeError(f"{text!r}: a size from 320x240 to 7680x4320, please")
+    return width, height
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fsp", description="The Flight Schedule Pro Dispatcher desktop.")
     parser.add_argument("--demo", action="store_true",
@@ -43,25 +62,37 @@ def build_parser() -> argparse.ArgumentParser:
                         help="render the main window (of the demo) into a PNG and exit")
     parser.add_argument("--view", choices=("week", "day"), help="the calendar view to open")
     parser.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the day to show")
-    parser.add_argument("--panel", choices=("review",),
-                        help="with --screenshot: show this panel too (review: the reschedule "
-                             "review on the first open request)")
+    parser.add_argument("--panel", choices=PANELS,
+                        help="with --screenshot: what to show — week or day (the calendar), "
+                             "review (the reschedule review on the first open request), alerts "
+                             "(the weather alert dialog of the first weather alert), weather (the "
+                             "weather board), metrics, legend")
+    parser.add_argument("--size", type=_size, default=DEFAULT_SIZE, metavar="WxH",
+                        help="with --screenshot: the picture's size in pixels (default 1400x800)")
+    parser.add_argument("--theme", choices=("light", "dark"),
+                        help="the Fusion style with a light or dark palette (default: follow the "
+                             "system; screenshots: light)")
     parser.add_argument("--data-dir", type=Path, metavar="FOLDER",
                         help="where the local replica (and for the demo: its database and mail "
                              "outbox) live (default: the user data folder)")
     return parser
 
 
-def _start_demo(folder: Path | None) -> tuple[object, DesktopSession]:
-    """Blocking: the embedded service, a sign-in, the replica and a first sync."""
+def _start_demo(folder: Path | None, *,
+                sweep_on_start: bool = True) -> tuple[object, DesktopSession]:
+    """Blocking: the embedded service, a sign-in, the replica and a first sync. With
+    ``sweep_on_start=False`` a fresh demo's first weather sweep is the caller's
+    (``server.sweep_now()``, see ``FirstSweep``)."""
     from app.services.api_client import ApiClient
     from app.services.embedded_server import EmbeddedServer
 
-    server = EmbeddedServer(folder=folder)
-    url, email, password = server.start()
+    # No password: the desktop is signed in within the process (no argon2 at start).
+    server = EmbeddedServer(folder=folder, sweep_on_start=sweep_on_start,
+                            dispatcher_password=False)
+    url, _email, _password = server.start()
     try:
         client = ApiClient(base_url=url)
-        client.login(email, password)
+        client.adopt(server.desktop_session())
         if server.seeded_now:  # a fresh demo database: older replicas belong to another school
             for stale in server.folder.glob("replica-*.sqlite3*"):
                 stale.unlink()
@@ -75,22 +106,44 @@ def _start_demo(folder: Path | None) -> tuple[object, DesktopSession]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     demo_mode = bool(args.demo or args.screenshot)
+    if args.panel in ("week", "day") and args.view is None:
+        args.view = args.panel
 
     from PySide6.QtCore import QCoreApplication, QSettings, QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.services import sign_in as sign_in_service
     from app.services.background import run_in_background
-    from app.services.sync_loop import SyncLoop
-    from app.views.main_window import MainWindow
-    from app.views.sign_in_dialog import SignInDialog
 
     QCoreApplication.setOrganizationName(ORGANISATION)
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    # A repeat `fsp --demo` shows the last replica at once and starts its service after
+    # (app.services.demo_resume). Otherwise the demo's service starts before the window's modules
+    # load: its database and sign-in (SQLite and argon2 let go of the GIL) overlap with them. A
+    # screenshot waits for the first weather sweep; `fsp --demo` shows the week first and sweeps
+    # then (``_sweep_once_shown``).
+    resumed = _resume_demo(args.data_dir) if args.demo and not args.screenshot else None
+    demo_start = run_in_background(
+        lambda: _start_demo(args.data_dir, sweep_on_start=bool(args.screenshot))
+    ) if demo_mode and resumed is None else None
+
+    from app.services import sign_in as sign_in_service
+    from app.services.sync_loop import SyncLoop
+    from app.views.main_window import MainWindow
+    from app.views.plain_text import make_plain_box
+    from app.views.sign_in_dialog import SignInDialog
+
     app.setQuitOnLastWindowClosed(False)  # the sign-in dialog closes before the window opens
-    app.setWindowIcon(QIcon(str(_application_icon())))
+    icon = QIcon(str(_application_icon()))
+    vector = _application_icon().with_suffix(".svg")
+    if vector.is_file():  # drawn at whatever size and pixel ratio the screen asks: crisp on HiDPI
+        icon.addFile(str(vector))
+    app.setWindowIcon(icon)
+    from app.views.theme import apply_color_scheme
+
+    # Screenshots look the same on every machine: light unless asked otherwise.
+    apply_color_scheme(app, args.theme or ("light" if args.screenshot else "system"))
     settings = QSettings()
     state: dict[str, object] = {"status": 0}
 
@@ -98,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = f"The demo could not start: {error}" if demo_mode else f"Could not open: {error}"
         print(f"fsp: {message}", file=sys.stderr)
         if not args.screenshot:
-            QMessageBox.critical(None, APPLICATION, message)
+            box = QMessageBox(QMessageBox.Icon.Critical, APPLICATION, message)
+            make_plain_box(box).exec()
         state["status"] = 1
         app.quit()
 
@@ -106,28 +160,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         state["server"] = result[0]
         show_window(result[1])
 
-    def show_window(session: DesktopSession) -> None:
+    def show_window(session: DesktopSession, fetch_weather: object | None = None) -> None:
         state["session"] = session
         loop = SyncLoop(engine=session.engine)
         window = MainWindow(sync_loop=loop, replica=session.replica, user_email=session.email,
-                            client=session.client, mode=args.view,
+                            client=session.client, fetch_weather=fetch_weather, mode=args.view,
                             restore_layout=not args.screenshot,
                             day=args.date,
                             role="" if demo_mode else str(settings.value("signin/role", "")))
         state["loop"], state["window"] = loop, window
         if args.screenshot:
-            window.resize(1600, 900)
+            window.resize(*args.size)
             # After the calendar and the first weather reports (or their failure) are shown.
-            pending = {"loaded", "weather"} | ({"review"} if args.panel == "review" else set())
+            extra = {"review": "review", "alerts": "alerts", "metrics": "metrics"}.get(args.panel)
+            pending = {"loaded", "weather"} | ({extra} if extra else set())
 
             def ready(part: str) -> None:
                 pending.discard(part)
                 if not pending:
-                    QTimer.singleShot(200, save_screenshot)
+                    QTimer.singleShot(300, save_screenshot)
 
             window.loaded.connect(lambda: ready("loaded"))
             if args.panel == "review":
                 _show_review_for_screenshot(window, ready)
+            elif args.panel == "alerts":
+                _show_alert_for_screenshot(window, ready, state)
+            elif args.panel == "metrics":
+                _show_metrics_for_screenshot(window, ready)
+            elif args.panel == "weather":
+                _show_weather_for_screenshot(window)
+            elif args.panel == "legend":
+                window.loaded.connect(lambda: state.setdefault("dialog_shot", window.show_legend()))
             window.weather_board.refreshed.connect(lambda: ready("weather"))
             window.weather_board.refresh_failed.connect(lambda _message: ready("weather"))
             # Never wait forever on the weather (no airports, a slow answer): the calendar is enough.
@@ -135,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             app.setQuitOnLastWindowClosed(True)
             loop.start()
+            if state.get("server") is not None and state["server"].seeded_now:
+                _sweep_once_shown(window, state["server"], loop)
         window.show()
         window.reload()
         # What is built by now lives as long as the app: out of the collector's sight, a full
@@ -148,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         state["saved"] = True
         window = state["window"]
         args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(args.screenshot), "PNG"):
+        if not _grab(window, state.get("dialog_shot")).save(str(args.screenshot), "PNG"):
             print(f"fsp: could not write {args.screenshot}", file=sys.stderr)
             state["status"] = 1
         else:
@@ -183,8 +248,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         state["dialog"] = dialog
         dialog.show()
 
-    if demo_mode:
-        run_in_background(lambda: _start_demo(args.data_dir), demo_started, fail)
+    if resumed is not None:
+        show_window(resumed.session, fetch_weather=resumed.fetch_weather)
+
+        def service_started(server: object) -> None:
+            state["server"] = server
+            gc.freeze()  # the service's modules too (see show_window)
+            metrics = state["window"].metrics_panel
+            if metrics is not None:  # its first fetch (on show) came before the sign-in
+                metrics.refresh()
+
+        def start_service() -> None:
+            # Once the week is shown: the service's imports would share the GIL with its load.
+            if not state.get("service_asked"):
+                state["service_asked"] = True
+                run_in_background(resumed.start_service, service_started, fail)
+
+        state["window"].loaded.connect(start_service)
+    elif demo_start is not None:
+        demo_start.finished.connect(demo_started)
+        demo_start.failed.connect(fail)
     else:
         url, email = settings.value("signin/url", ""), settings.value("signin/email", "")
         if url and email and settings.value("signin/remember", "true") == "true":
@@ -206,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ask()
     app.exec()
 
+    if resumed is not None:
+        resumed.abandon()  # a round still waiting for the service stops waiting
     if "loop" in state:
         state["loop"].stop()
     if "window" in state and not args.screenshot:
@@ -218,11 +303,97 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(state["status"])
 
 
-def _show_review_for_screenshot(window: object, ready: object) -> None:
-    """The reschedule review raised, wide enough for its three cards, on the first open request;
-    ``ready("review")`` once it shows that request with its history."""
+def _resume_demo(folder: Path | None) -> object | None:
+    """The last demo in ``folder``, to show before its service is up (``ResumedDemo``); None for
+    a first start, or when the last one cannot be read (the demo then starts service first)."""
+    from app.services.demo_resume import resume_demo
+
+    try:
+        return resume_demo(folder)
+    except Exception:  # noqa: BLE001 - only a shortcut: the usual start says what is wrong
+        return None
+
+
+def _sweep_once_shown(window: object, server: object, loop: object) -> None:
+    """A fresh demo's first weather sweep, started once the window shows its week: the lessons
+    appear at once, "Checking the weather…" in the status bar, and the verdicts fill in."""
+    from PySide6.QtCore import QTimer
+
+    from app.services.first_sweep import FirstSweep
+
+    sweep = FirstSweep(sweep=server.sweep_now, sync_loop=loop, parent=window)
+    sweep.started.connect(
+        lambda: window.show_message("Checking the weather for the demo's lessons…"))
+    sweep.finished.connect(lambda _run: window.show_message(
+        "Weather checked for the demo's lessons", 10_000))
+    sweep.failed.connect(window.show_message)
+    # A zero timer: the week's paint (already posted) goes first. start() runs once.
+    window.loaded.connect(lambda: QTimer.singleShot(0, sweep.start))
+
+
+def _grab(window: object, dialog: object | None) -> object:
+    """The window as a picture, with ``dialog`` (shown over it) drawn where it stands, centred:
+    offscreen, a dialog is a window of its own that the main window's grab does not hold."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    picture = window.grab()
+    if dialog is None:
+        return picture
+    shot = dialog.grab()
+    painter = QPainter(picture)
+    painter.drawPixmap(QPoint(max((window.width() - dialog.width()) // 2, 0),
+                              max((window.height() - dialog.height()) // 2, 0)), shot)
+    painter.end()
+    return picture
+
+
+def _show_alert_for_screenshot(window: object, ready: object, state: dict) -> None:
+    """The weather alert dialog of the first weather alert (cancelled first), sized to most of
+    the window; ``ready("alerts")`` once it shows its lesson and request."""
+    from app.models.alerts import AlertKind
+
+    started = {"done": False}
+
+    def first_load() -> None:
+        if started["done"]:
+            return
+        started["done"] = True
+        alerts = [alert for alert in window.alerts_model.alerts if alert.lesson_id and alert.kind in (
+            AlertKind.WEATHER_CANCELLED, AlertKind.CONFIRM, AlertKind.AT_RISK)]
+        if not alerts:
+            ready("alerts")
+            return
+        dialog = window.alert_actions.show_weather(alerts[0].lesson_id)
+        dialog.resize(min(1100, window.width() - 40), window.height() - 40)
+        state["dialog_shot"] = dialog
+        dialog.loaded.connect(lambda: ready("alerts"))
+
+    window.loaded.connect(first_load)
+
+
+def _show_metrics_for_screenshot(window: object, ready: object) -> None:
+    panel = window.metrics_panel
+    if panel is None:
+        window.loaded.connect(lambda: ready("metrics"))
+        return
+    panel.refreshed.connect(lambda: ready("metrics"))
+    panel.refresh_failed.connect(lambda _message: ready("metrics"))
+    window.loaded.connect(window._toggle_metrics)
+
+
+def _show_weather_for_screenshot(window: object) -> None:
     from PySide6.QtCore import Qt
 
+    board = window.weather_board
+    if board is not None:
+        board.raise_()
+        window.resizeDocks([board], [window.height() // 2], Qt.Orientation.Vertical)
+
+
+def _show_review_for_screenshot(window: object, ready: object) -> None:
+    """The reschedule review raised, as wide as Ctrl+3 makes it, on the first open request;
+    ``ready("review")`` once it shows that request with its history."""
     review = window.reschedule_review
     state = {"started": False}
 
@@ -230,14 +401,9 @@ def _show_review_for_screenshot(window: object, ready: object) -> None:
         if state["started"]:
             return
         state["started"] = True
-        # Tabbed with the alerts as on a first start (a remembered layout may have moved it), and
-        # given most of the window: the three option cards need the width, the history the height.
-        window.resize(1600, 1000)
+        # Tabbed with the alerts as on a first start (a remembered layout may have moved it).
         window.tabifyDockWidget(window.alerts_dock, review)
         window.show_reschedule_review()
-        window.resizeDocks([review], [1180], Qt.Orientation.Horizontal)
-        if window.weather_board is not None:
-            window.resizeDocks([window.weather_board], [160], Qt.Orientation.Vertical)
         request_id = review.first_open_request()
         if request_id is None:
             ready("review")

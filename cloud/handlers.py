@@ -45,6 +45,9 @@ def _api() -> Any:
     # would run the app's start-up and shut-down around every request, and that start-up is
     # also where `fsp-sync serve` starts its in-process sweep (EventBridge runs it here).
     migrations.ensure_current(app.state.engine)
+    # The client's address (sign-in throttling counts by it) is what Mangum puts in the scope:
+    # API Gateway's requestContext.http.sourceIp, which the caller cannot write. So no proxy is
+    # trusted here (FSP_TRUSTED_PROXIES unset): X-Forwarded-For is the caller's to write.
     return Mangum(app, lifespan="off")
 
 
@@ -67,7 +70,7 @@ def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     settings = lambda_config.load_settings()
     session_factory = make_sessionmaker(_engine())
-    source = weather_source_from_settings()
+    source = weather_source_from_settings(settings, for_sweep=True)
     try:
         run = run_sweep(session_factory=session_factory, source=source, now=datetime.now(UTC))
     finally:

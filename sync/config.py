@@ -7,13 +7,16 @@ settings are the only difference. Environment variables use the ``FSP_`` prefix,
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 APP_NAME = "fsp-dispatcher"
 
@@ -55,6 +58,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET_KEY))
     access_token_minutes: int = Field(default=15, gt=0)
     refresh_token_days: int = Field(default=30, gt=0)
+    # A sign-in (a refresh-token family) ends this many days after it began, however often it was
+    # refreshed: a stolen token that is kept fresh still dies (FSP_SESSION_MAX_DAYS).
+    session_max_days: int = Field(default=30, gt=0)
     # The in-process sweep of `fsp-sync serve` (FSP_SWEEP_INTERVAL_SECONDS); 0 turns it off.
     sweep_interval_seconds: int = Field(default=3600, ge=0)
     # Where students' links point: the address this service is reached at from a mail client.
@@ -66,6 +72,28 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(default="Flight Schedule Pro Dispatcher <dispatch@localhost>")
     ses_region: str = Field(default="us-east-1")
+    # A request body larger than this is refused (413) before it is read into memory or parsed
+    # (FSP_MAX_REQUEST_BYTES). A push of 200 lessons is far below it.
+    max_request_bytes: int = Field(default=1_048_576, gt=0)
+    # Weather fetched on behalf of an HTTP request (both products, every batch and retry) must be
+    # done within this; the stations are then reported unavailable (FSP_WEATHER_REQUEST_DEADLINE_SECONDS).
+    weather_request_deadline_seconds: float = Field(default=4.0, gt=0)
+    # The same for one sweep, which nobody waits on (FSP_WEATHER_SWEEP_DEADLINE_SECONDS).
+    weather_sweep_deadline_seconds: float = Field(default=120.0, gt=0)
+    # After this many failed attempts in a row the weather upstream is not asked for
+    # ``weather_breaker_cooldown_seconds``: requests hear "unavailable" at once (sync.weather.breaker).
+    weather_breaker_failures: int = Field(default=3, gt=0)
+    weather_breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # Sign-in throttling (sync.auth.rate_limit): failed and unfinished sign-ins in the last
+    # ``login_window_seconds``, counted per account e-mail (one account's password guessed) and
+    # per client address (many accounts tried from one place, "password spraying").
+    login_max_failures_per_account: int = Field(default=10, gt=0)
+    login_max_failures_per_client: int = Field(default=50, gt=0)
+    login_window_seconds: int = Field(default=900, gt=0)
+    # Reverse proxies whose X-Forwarded-For is believed (FSP_TRUSTED_PROXIES: addresses or
+    # networks, comma-separated or a JSON list). Empty: the TCP peer is the client, and a header
+    # anyone can write changes nothing. See sync.auth.client_address.
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +105,33 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix):]
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _read_proxy_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"FSP_TRUSTED_PROXIES is not a JSON list ({exc.msg}): "
+                                     "write e.g. 10.0.0.0/8,192.0.2.10") from None
+            else:
+                value = [part for part in text.split(",") if part.strip()]
+        if not isinstance(value, (list, tuple)):
+            return value
+        networks = []
+        for entry in value:
+            try:
+                # strict=False: 10.0.0.7/8 means the network 10.0.0.0/8, as a person means it.
+                networks.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"FSP_TRUSTED_PROXIES: {str(entry).strip()!r} is not an IP address or network; "
+                    "list the proxies' addresses, e.g. 10.0.0.0/8,192.0.2.10"
+                ) from None
+        return tuple(networks)
 
     @model_validator(mode="after")
     def _refuse_weak_secret_outside_development(self) -> Settings:

@@ -73,6 +73,10 @@ def get_signed_in_account(
     account = db.get(Account, claims.account_id)
     if account is None or not account.active or account.school_id != claims.school_id:
         raise unauthorized("This sign-in is no longer valid: sign in again")
+    if tokens.access_token_revoked(account=account, claims=claims):
+        # Signed out everywhere, a new password, or the account disabled since the token was issued.
+        raise unauthorized("This sign-in was ended (signed out everywhere or the password "
+                           "changed): sign in again")
     return account
 
 

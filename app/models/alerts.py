@@ -11,7 +11,8 @@ list of plain ``Alert`` values, so the Qt model over them stays thin:
 - ``MAIL_FAILED``: a mail the service gave up sending (table ``notifications``; absent in
   replicas of services that do not replicate it yet).
 - ``EDIT_CONFLICT`` / ``EDIT_REJECTED``: a local edit someone else's change overtook, or that the
-  service refused.
+  service refused (or that the school's booking policy warns about: its warnings are the
+  reasons, and it can be booked anyway).
 
 Order: for an instructor, the confirmations of their own lessons first; then by urgency
 (``priority``, 0 the most urgent), then soonest first.
@@ -27,6 +28,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from app.models.lessons import parse_time
+from app.models.weather_reasons import cause_summary, parse_reasons
+from app.services.policy_warnings import warnings_in
 from app.services.replica import OutboxEntry, Replica
 
 if TYPE_CHECKING:
@@ -80,6 +83,14 @@ class Alert:
     notification_id: str | None = None
     priority: int = 5
     mine: bool = False  # a confirmation of the signed-in instructor's own lesson (sorted first)
+    # One line with the cause, as the list shows it ("Cancelled — KAUS TSRA 14:00–18:00, ceiling
+    # 700 ft < 3000 · Jane Doe Thu 14:00 N172HC"); "" for alerts whose title says it all.
+    summary: str = ""
+
+    @property
+    def line(self) -> str:
+        """What the alerts list shows: the one-line summary, else the title."""
+        return self.summary or self.title
 
 
 def instructor_id_for(replica: Replica, account: Account | None,
@@ -119,6 +130,13 @@ class SchoolNames:
 
     def time(self, moment: datetime | None) -> str:
         return f"{moment.astimezone(self.zone):%a %d %b %H:%M}" if moment else "?"
+
+    def short_lesson(self, flight: Mapping[str, Any]) -> str:
+        """"Jane Doe Thu 14:00 N172HC": a lesson in a few words, for one-line alerts."""
+        start = _time(flight.get("start_at"))
+        when = f"{start.astimezone(self.zone):%a %H:%M}" if start else "?"
+        return (f"{self.student(flight.get('student_id'))} {when} "
+                f"{self.aircraft(flight.get('aircraft_id'))}")
 
     def lesson(self, flight: Mapping[str, Any]) -> str:
         """"Jane Doe's lesson of Thu 03 Dec 14:00 (N172HC)"."""
@@ -160,11 +178,15 @@ def build_alerts(replica: Replica, *, now: datetime, account: Account | None) ->
         start = _time(flight.get("start_at"))
         lesson = names.lesson(flight)
         weather = _weather_reasons(checks.get(row.id))
+        cause = (cause_summary(parse_reasons(checks.get(row.id), near=start), names.zone, most=2)
+                 if start is not None else "")
+        short = names.short_lesson(flight)
         if flight.get("status") == "AT_RISK" and start is not None and start > now:
             alerts.append(Alert(
                 kind=AlertKind.AT_RISK, title=f"At risk: {lesson}",
                 reasons=weather or ("The latest weather check put this lesson at risk.",),
-                when=start, lesson_id=row.id, priority=_PRIORITY[AlertKind.AT_RISK]))
+                when=start, lesson_id=row.id, priority=_PRIORITY[AlertKind.AT_RISK],
+                summary=f"At risk — {cause or 'weather'} · {short}"))
         elif flight.get("status") == "WEATHER_CANCELLED":
             request = open_requests.get(row.id)
             if request is not None and request.get("state") == "PENDING_INSTRUCTOR":
@@ -183,10 +205,12 @@ def build_alerts(replica: Replica, *, now: datetime, account: Account | None) ->
                 state = (f"{ended} — open a new request" if ended
                          else "No reschedule request yet — open one")
                 priority = _PRIORITY[AlertKind.WEATHER_CANCELLED]
+            waiting = " · waiting for the student" if request is not None else " · no new slot yet"
             alerts.append(Alert(
                 kind=AlertKind.WEATHER_CANCELLED, title=f"Cancelled for weather: {lesson}",
                 reasons=(state, *weather), when=start, lesson_id=row.id,
-                request_id=request["id"] if request else None, priority=priority))
+                request_id=request["id"] if request else None, priority=priority,
+                summary=f"Cancelled — {cause or 'weather'} · {short}{waiting}"))
 
     alerts += _confirmations(replica, requests, names, my_instructor)
     alerts += _failed_mail(replica, names)
@@ -230,6 +254,8 @@ def _confirmations(replica: Replica, requests: list[dict[str, Any]], names: Scho
             reasons.append(f"Confirm before {names.time(expires)}, or the slots lapse")
         alerts.append(Alert(
             kind=AlertKind.CONFIRM,
+            summary=f"Confirm — {student} picked {names.time(new_start)}"
+                    + (f", replacing {names.short_lesson(flight)}" if flight else ""),
             title=f"{student} picked {names.time(new_start)} — confirm",
             reasons=tuple(reasons), when=new_start, lesson_id=request["flight_id"],
             request_id=request["id"], priority=MINE if mine else _PRIORITY[AlertKind.CONFIRM],
@@ -285,6 +311,16 @@ def _refused_edits(replica: Replica, names: SchoolNames) -> list[Alert]:
                     "versions and keep yours or theirs", detail, made) if reason),
                 when=entry.created_at, mutation_id=entry.mutation_id, lesson_id=_lesson(entry),
                 priority=_PRIORITY[AlertKind.EDIT_CONFLICT]))
+        elif warnings := warnings_in(entry.error):
+            alerts.append(Alert(
+                kind=AlertKind.EDIT_REJECTED,
+                title=f"Your change to {target} goes against the school's booking policy: "
+                      f"{'; '.join(warning.text for warning in warnings)} — book it anyway?",
+                reasons=(*(warning.sentence for warning in warnings),
+                         "Open it to book it anyway, edit it and send it again, or discard it",
+                         made),
+                when=entry.created_at, mutation_id=entry.mutation_id, lesson_id=_lesson(entry),
+                priority=_PRIORITY[AlertKind.EDIT_REJECTED]))
         else:
             detail = (entry.error or {}).get("detail") or "no reason given"
             alerts.append(Alert(

@@ -7,21 +7,16 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QIcon
 
 from app.models.alerts import Alert, AlertKind
+from app.views.plain_text import plain_tooltip
+from app.views.theme import ALERT_STYLES, glyph_icon
 
-__all__ = ["AlertsModel", "AlertRole", "KIND_COLOURS", "KIND_LABELS"]
+__all__ = ["AlertsModel", "AlertRole", "KIND_COLOURS", "KIND_LABELS", "kind_icon"]
 
-# One colour per kind: the stripe beside each alert (red: act now, amber: watch, blue: confirm).
-KIND_COLOURS = {
-    AlertKind.EDIT_CONFLICT: QColor("#c62828"),
-    AlertKind.EDIT_REJECTED: QColor("#c62828"),
-    AlertKind.WEATHER_CANCELLED: QColor("#d84315"),
-    AlertKind.CONFIRM: QColor("#1565c0"),
-    AlertKind.MAIL_FAILED: QColor("#6a1b9a"),
-    AlertKind.AT_RISK: QColor("#f9a825"),
-}
+# One style per kind (the theme's: glyph and colour), as an icon beside each alert.
+KIND_COLOURS = {kind: ALERT_STYLES[kind.value].fill for kind in AlertKind}
 KIND_LABELS = {
     AlertKind.EDIT_CONFLICT: "Conflict",
     AlertKind.EDIT_REJECTED: "Refused",
@@ -30,6 +25,15 @@ KIND_LABELS = {
     AlertKind.MAIL_FAILED: "Mail failed",
     AlertKind.AT_RISK: "At risk",
 }
+_ICONS: dict[AlertKind, QIcon] = {}
+
+
+def kind_icon(kind: AlertKind) -> QIcon:
+    """The kind's glyph on its colour, drawn once (at the screen's pixel ratio)."""
+    icon = _ICONS.get(kind)
+    if icon is None:
+        icon = _ICONS[kind] = glyph_icon(ALERT_STYLES[kind.value], size=18)
+    return icon
 
 
 class AlertRole(IntEnum):
@@ -70,13 +74,13 @@ class AlertsModel(QAbstractListModel):
             return None
         alert = self._alerts[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            # The title says what happened ("Cancelled for weather: …"); the stripe shows the kind.
-            first = f"\n{alert.reasons[0]}" if alert.reasons else ""
-            return ("Your lesson · " if alert.mine else "") + f"{alert.title}{first}"
+            # One line with the cause ("Cancelled — KAUS TSRA 14:00–18:00 · …"); the icon shows
+            # the kind, the tooltip every reason.
+            return ("Your lesson · " if alert.mine else "") + alert.line
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join((alert.title, *alert.reasons))
+            return plain_tooltip("\n".join((alert.title, *alert.reasons)))
         if role == Qt.ItemDataRole.DecorationRole:
-            return KIND_COLOURS[alert.kind]
+            return kind_icon(alert.kind)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{KIND_LABELS[alert.kind]}: {alert.title}"
         return {AlertRole.ALERT: alert, AlertRole.KIND: alert.kind.value,

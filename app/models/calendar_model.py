@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.models.lessons import Lesson, Schedule
+from app.views.plain_text import plain_tooltip
 
 __all__ = ["CalendarModel", "CalendarRole"]
 
@@ -58,9 +59,10 @@ class CalendarModel(QAbstractListModel):
             local = lesson.start.astimezone(self._schedule.timezone)
             return f"{local:%a %H:%M} {lesson.aircraft} {lesson.student}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join((f"{lesson.student} with {lesson.instructor or 'no instructor (solo)'}",
-                              f"{lesson.flight_type.replace('_', ' ').lower()} · {lesson.status}",
-                              *lesson.reasons))
+            return plain_tooltip("\n".join((
+                f"{lesson.student} with {lesson.instructor or 'no instructor (solo)'}",
+                f"{lesson.flight_type.replace('_', ' ').lower()} · {lesson.status}",
+                *lesson.reasons)))
         values = {
             CalendarRole.LESSON: lesson, CalendarRole.ID: lesson.id,
             CalendarRole.START: lesson.start, CalendarRole.END: lesson.end,

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.models.alerts import SchoolNames, describe_edit_target
+from app.models.labels import field_value_label
 from app.models.lessons import parse_time
+from app.services.policy_warnings import PolicyWarning, warnings_in
 from app.services.replica import Replica
 
 __all__ = ["EditReview", "FieldVersions", "load_edit_review"]
@@ -26,7 +28,9 @@ _FLIGHT_FIELDS = (
     ("status", "Status"), ("notes", "Notes"),
 )
 _BOOKKEEPING = frozenset({"id", "version", "server_seq", "school_id", "created_at", "updated_at",
-                          "deleted_at", "rescheduled_from_id", "account_id"})
+                          "deleted_at", "rescheduled_from_id", "account_id",
+                          # what was booked over the policy: the warnings say it, not the fields
+                          "acknowledge", "acknowledged_warnings"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class EditReview:
     target: str  # "Jane Doe's lesson of Thu 03 Dec 14:00 (N172HC)"
     reason: str  # the service's message
     fields: tuple[FieldVersions, ...]
+    # A refusal the school's booking policy lets a person book over: what it warns about.
+    warnings: tuple[PolicyWarning, ...] = ()
 
     @property
     def differing(self) -> tuple[FieldVersions, ...]:
@@ -87,7 +93,8 @@ def load_edit_review(replica: Replica, mutation_id: str) -> EditReview | None:
     return EditReview(mutation_id=entry.mutation_id, state=entry.state, table=entry.table,
                       op=entry.op, row_id=entry.row_id,
                       target=describe_edit_target(replica, entry, names), reason=reason,
-                      fields=fields)
+                      fields=fields,
+                      warnings=warnings_in(error) if entry.state == "rejected" else ())
 
 
 def _words(names: SchoolNames, key: str, value: Any) -> str:
@@ -104,6 +111,9 @@ def _words(names: SchoolNames, key: str, value: Any) -> str:
         return names.instructor(value)
     if key == "aircraft_id":
         return names.aircraft(value)
+    words = field_value_label(key, value)  # CROSS_COUNTRY → "Cross-country"
+    if words is not None:
+        return words
     if isinstance(value, list | tuple):
         return ", ".join(str(item) for item in value)
     if isinstance(value, Mapping):

@@ -10,6 +10,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from app.services.policy_warnings import accepted_warnings
 from app.services.replica import Replica
 
 __all__ = ["Lesson", "Schedule", "load_school", "load_schedule", "parse_time"]
@@ -39,6 +40,9 @@ class Lesson:
     instructor_id: str | None = None  # None: a solo lesson
     notes: str = ""
     version: int | None = None  # the version last pulled (None: booked here, not yet sent)
+    # The school's booking-policy warnings it was booked over, in words ("The lesson … is outside
+    # Sam Lee's availability … (accepted by dispatcher@…)."); () when none.
+    acknowledged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,9 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
             reasons=tuple(reason.get("text", "") for reason in check.get("reasons", [])),
             pending=row.state != "synced", student_id=data["student_id"],
             instructor_id=data.get("instructor_id"), notes=data.get("notes") or "",
-            version=row.version,
+            version=row.version, acknowledged=tuple(
+                f"{warning.sentence.rstrip('.')} (accepted by {warning.by})." if warning.by
+                else warning.sentence for warning in accepted_warnings(data)),
         ))
     airports = {school.get("home_airport") or ""}
     airports |= {plane.get("home_airport") or "" for plane in names["aircraft"].values()}

@@ -15,23 +15,20 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QGuiApplication
 
 from app.models.alerts import SchoolNames
+from app.models.labels import REQUEST_STATE_LABELS, flight_type_label
 from app.models.lessons import parse_time
 from app.services.replica import Replica
+from app.views.plain_text import plain_tooltip
+from app.views.theme import muted_text
 
 __all__ = ["OptionView", "RescheduleView", "Reschedules", "RescheduleListModel", "RescheduleRole",
            "STATE_LABELS", "SHORT_STATE_LABELS", "OPEN_STATES", "load_reschedules"]
 
 OPEN_STATES = frozenset({"PENDING_STUDENT", "PENDING_INSTRUCTOR"})
-STATE_LABELS = {
-    "PENDING_STUDENT": "Waiting for the student to choose",
-    "PENDING_INSTRUCTOR": "Waiting for the instructor to confirm",
-    "ACCEPTED": "Booked",
-    "REJECTED": "Rejected",
-    "EXPIRED": "Expired (nobody answered in time)",
-}
+STATE_LABELS = REQUEST_STATE_LABELS  # (the one table of ``app.models.labels``)
 # The list's second line: short, so that a narrow list does not wrap it.
 SHORT_STATE_LABELS = {
     "PENDING_STUDENT": "waiting for the student",
@@ -40,7 +37,6 @@ SHORT_STATE_LABELS = {
     "REJECTED": "rejected",
     "EXPIRED": "expired",
 }
-_CLOSED_COLOUR = QColor("#6b6b6b")
 
 
 @dataclass(frozen=True)
@@ -213,8 +209,11 @@ class RescheduleListModel(QAbstractListModel):
                     f"{when:%a %d %b %H:%M} — {SHORT_STATE_LABELS.get(request.state, request.state)}")
         if role == Qt.ItemDataRole.ToolTipRole:
             who = f" with {request.instructor}" if request.instructor else " (solo)"
-            return f"{request.student}{who}, {request.flight_type.lower()} lesson in {request.aircraft}"
+            return plain_tooltip(f"{request.student}{who}, "
+                                 f"{flight_type_label(request.flight_type).lower()} lesson in "
+                                 f"{request.aircraft}")
         if role == Qt.ItemDataRole.ForegroundRole:
-            return None if request.is_open else _CLOSED_COLOUR
+            # Closed requests recede: the palette's text, faded (readable light or dark).
+            return None if request.is_open else muted_text(QGuiApplication.palette())
         return {RescheduleRole.REQUEST: request, RescheduleRole.ID: request.id,
                 RescheduleRole.STATE: request.state, RescheduleRole.IS_OPEN: request.is_open}.get(role)

@@ -8,19 +8,16 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from app.views.plain_text import plain_tooltip
+from app.views.theme import CATEGORY_STYLES, category_style
 
 __all__ = ["WeatherBoardModel", "WeatherRole", "TafPeriod", "CATEGORY_COLOURS", "UNKNOWN_COLOUR",
            "COLUMNS", "TIMELINE_COLUMN"]
 
-# The standard flight-category colours (the board's Category column and its TAF timeline).
-CATEGORY_COLOURS = {
-    "VFR": QColor("#3a9d5d"),   # green
-    "MVFR": QColor("#2f6fd6"),  # blue
-    "IFR": QColor("#d64541"),   # red
-    "LIFR": QColor("#c03fc0"),  # magenta
-}
-UNKNOWN_COLOUR = QColor("#9e9e9e")  # a period whose category could not be decided
+# The standard flight-category colours (the board's Category column and its TAF timeline), from
+# the theme's one table; the category is always written beside its colour.
+CATEGORY_COLOURS = {name: style.fill for name, style in CATEGORY_STYLES.items()}
+UNKNOWN_COLOUR = category_style(None).fill  # a period whose category could not be decided
 COLUMNS = ("Airport", "Category", "Next 24 h", "Age", "Conditions", "METAR")
 TIMELINE_COLUMN = COLUMNS.index("Next 24 h")
 
@@ -130,10 +127,10 @@ class WeatherBoardModel(QAbstractTableModel):
             if name == "METAR":
                 return report.get("metar") or ""
         if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[column] in ("Conditions", "METAR"):
-            return "\n".join(filter(None, (report.get("metar"), report.get("taf"))))
+            return plain_tooltip("\n".join(filter(None, (report.get("metar"), report.get("taf")))))
         if column == 1 and category in CATEGORY_COLOURS:
             if role == Qt.ItemDataRole.BackgroundRole:
                 return CATEGORY_COLOURS[category]
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor("#ffffff")
+                return category_style(category).text
         return None

@@ -252,12 +252,19 @@ class ApiClient:
             self._token_store = token_store
 
     def logout(self) -> None:
-        """Forget the sign-in here and in the token store (the service's token simply expires)."""
+        """End the sign-in at the service (its refresh token can no longer be used, wherever a
+        copy of it is) and forget it here and in the token store. Offline, it is forgotten here
+        all the same; the service's copy then lapses with the session's lifetime."""
         with self._lock:
             session, self._session = self._session, None
         self._deferred = None
-        if session is not None:
-            self._forget(session.account.email)
+        if session is None:
+            return
+        self._forget(session.account.email)
+        try:
+            self._http.post("/auth/logout", json={"refresh_token": session.tokens.refresh_token})
+        except httpx.HTTPError:
+            pass  # offline: nothing more can be done from here
 
     def close(self) -> None:
         self._http.close()
@@ -280,9 +287,12 @@ class ApiClient:
     def create_student(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return self._send("POST", "/students", json=dict(data))
 
-    def update_student(self, student_id: str | uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
-        """PATCH: only the fields given; include ``version`` to refuse a stale edit."""
-        return self._send("PATCH", f"/students/{student_id}", json=dict(data))
+    def update_student(self, student_id: str | uuid.UUID, data: Mapping[str, Any], *,
+                       version: int) -> dict[str, Any]:
+        """PATCH: only the fields given, on ``version`` (the row's ``version`` when it was read).
+        Every update names it: a stale one is ``Refused(409, rule="STALE_VERSION")`` with the
+        service's row in ``conflict``, so nobody's change is overwritten unseen."""
+        return self._update(f"/students/{student_id}", data, version)
 
     def list_instructors(self, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         return self._get("/instructors", params={"offset": offset, "limit": limit})
@@ -293,9 +303,9 @@ class ApiClient:
     def create_instructor(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return self._send("POST", "/instructors", json=dict(data))
 
-    def update_instructor(self, instructor_id: str | uuid.UUID,
-                          data: Mapping[str, Any]) -> dict[str, Any]:
-        return self._send("PATCH", f"/instructors/{instructor_id}", json=dict(data))
+    def update_instructor(self, instructor_id: str | uuid.UUID, data: Mapping[str, Any], *,
+                          version: int) -> dict[str, Any]:
+        return self._update(f"/instructors/{instructor_id}", data, version)
 
     def list_aircraft(self, *, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         return self._get("/aircraft", params={"offset": offset, "limit": limit})
@@ -306,8 +316,9 @@ class ApiClient:
     def create_aircraft(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return self._send("POST", "/aircraft", json=dict(data))
 
-    def update_aircraft(self, aircraft_id: str | uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
-        return self._send("PATCH", f"/aircraft/{aircraft_id}", json=dict(data))
+    def update_aircraft(self, aircraft_id: str | uuid.UUID, data: Mapping[str, Any], *,
+                        version: int) -> dict[str, Any]:
+        return self._update(f"/aircraft/{aircraft_id}", data, version)
 
     def list_flights(self, *, start: datetime | None = None, end: datetime | None = None,
                      status: str | None = None, offset: int = 0, limit: int = 1000) -> dict[str, Any]:
@@ -328,8 +339,9 @@ class ApiClient:
         """Book a lesson; a clash is ``Refused(409, rule=…_DOUBLE_BOOKED, conflict={…})``."""
         return self._send("POST", "/flights", json=dict(data))
 
-    def update_flight(self, flight_id: str | uuid.UUID, data: Mapping[str, Any]) -> dict[str, Any]:
-        return self._send("PATCH", f"/flights/{flight_id}", json=dict(data))
+    def update_flight(self, flight_id: str | uuid.UUID, data: Mapping[str, Any], *,
+                      version: int) -> dict[str, Any]:
+        return self._update(f"/flights/{flight_id}", data, version)
 
     def cancel_flight(self, flight_id: str | uuid.UUID, reason: str) -> dict[str, Any]:
         return self._send("POST", f"/flights/{flight_id}/cancel", json={"reason": reason})
@@ -387,6 +399,33 @@ class ApiClient:
         """Send a FAILED mail again at the sender's next pass; any other status is
         ``Refused(409, rule="NOTIFICATION_NOT_FAILED")``."""
         return self._send("POST", f"/notifications/{notification_id}/retry")
+
+    # -- accounts (admins only: anyone else is ``Refused(403)``) ----------------------------
+
+    def list_accounts(self, *, offset: int = 0, limit: int = 500) -> dict[str, Any]:
+        """The school's accounts (e-mail, role, active, last sign-in), by e-mail; a page."""
+        return self._get("/accounts", params={"offset": offset, "limit": limit})
+
+    def create_account(self, *, email: str, role: str, password: str | None = None) -> dict[str, Any]:
+        """A new account of the school. Without ``password`` the service mails it a one-time link
+        to set its own; a guessable one is ``Refused(422, rule="WEAK_PASSWORD")``."""
+        data: dict[str, Any] = {"email": email, "role": role}
+        if password:
+            data["password"] = password
+        return self._send("POST", "/accounts", json=data)
+
+    def update_account(self, account_id: str | uuid.UUID, data: Mapping[str, Any], *,
+                       version: int) -> dict[str, Any]:
+        """Change ``role`` and/or ``active`` (False ends all the account's sign-ins) of the
+        account as read at ``version`` (someone else's change since: ``Refused(409,
+        rule="STALE_VERSION")``). The school's last active admin cannot step down:
+        ``Refused(409, rule="LAST_ADMIN")``."""
+        return self._update(f"/accounts/{account_id}", data, version)
+
+    def send_password_reset(self, account_id: str | uuid.UUID) -> dict[str, Any]:
+        """Mail the account a one-time link to set a new password; its sign-ins end now.
+        ``{account_id, expires_at, notification_id}``."""
+        return self._send("POST", f"/accounts/{account_id}/password-reset")
 
     def metrics(self) -> dict[str, Any]:
         return self._get("/metrics")
@@ -510,6 +549,9 @@ class ApiClient:
 
     def _get(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
         return self._send("GET", path, params=params)
+
+    def _update(self, path: str, data: Mapping[str, Any], version: int) -> Any:
+        return self._send("PATCH", path, json={**data, "version": version})
 
     def _send(self, method: str, path: str, *, json: Any = None,
               params: Mapping[str, Any] | None = None, authenticated: bool = True) -> Any:

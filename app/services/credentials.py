@@ -14,9 +14,28 @@ from __future__ import annotations
 import keyring
 import keyring.errors
 
-__all__ = ["SERVICE_NAME", "CredentialsUnavailable", "KeyringTokenStore", "keyring_username"]
+__all__ = ["SERVICE_NAME", "CredentialsUnavailable", "KeyringTokenStore", "keyring_username",
+           "keyring_available", "NO_KEYRING_NOTE"]
+
+NO_KEYRING_NOTE = ("This computer has no password store (keyring) the app can use, so the sign-in "
+                   "cannot be remembered: you will sign in each time. To be remembered, install "
+                   "and unlock one (e.g. GNOME Keyring or KWallet on Linux).")
 
 SERVICE_NAME = "fsp-dispatcher"
+
+
+def keyring_available() -> bool:
+    """Whether a keyring backend that can store a token is there: not keyring's "fail" backend
+    (no backend found) nor a chainer with nothing to chain. Asks nothing of the backend, so it is
+    quick enough for the GUI thread (a locked store is still found out at sign-in)."""
+    from keyring.backends import chainer, fail
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        return False
+    if isinstance(backend, chainer.ChainerBackend):
+        return any(not isinstance(inner, fail.Keyring) for inner in backend.backends)
+    return True
 
 
 class CredentialsUnavailable(Exception):

@@ -9,6 +9,11 @@ as an ``EditOutcome``:
 - ``rejected``: the service refused (a clash, an unqualified instructor…); the edit stays in the
   outbox, marked, until the person fixes it (``save(..., retry_of=mutation_id)`` amends that same
   edit, so a refusal and its fix leave ONE edit) or gives up (``discard``).
+- ``needs_acknowledgement``: the school's booking policy warns about it (outside someone's
+  availability, a forecast below minimums…; ``warnings``); the edit stays in the outbox, marked,
+  until the person books it anyway (``acknowledge``: the same edit, sent again with the warnings'
+  codes), changes it (``retry_of``, judged afresh) or gives up (``discard``). A rule the school
+  blocks is a plain ``rejected``: nothing to book over.
 - ``conflict``: someone else changed the lesson meanwhile; saving again with ``retry_of`` puts
   the person's change on top of the current version.
 - ``queued``: the service could not be reached; the edit stays in the outbox and the next sync
@@ -23,18 +28,19 @@ Call every method off the GUI thread (``background.run_in_background``).
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from app.services.api_client import ApiError, Offline
+from app.services.policy_warnings import PolicyWarning, warnings_in
 from app.services.replica import Changes, OutboxEntry, Replica
 from app.services.sync_engine import SyncEngine
 
 __all__ = ["EditOutcome", "LessonEdits", "EDITABLE_FIELDS"]
 
-OutcomeState = Literal["applied", "rejected", "conflict", "queued"]
+OutcomeState = Literal["applied", "rejected", "needs_acknowledgement", "conflict", "queued"]
 
 # What the desk may change on a lesson (FlightUpdate's fields, less route points and version).
 EDITABLE_FIELDS = ("student_id", "instructor_id", "aircraft_id", "start_at", "end_at",
@@ -50,6 +56,8 @@ class EditOutcome:
     nothing to send). ``lesson_id``: the lesson, also for a new booking. ``field``: the input the
     service faulted (``start_at``, ``aircraft_id``…), if any. ``conflict``: the service's summary
     of the lesson it clashes with, or for ``conflict`` the lesson as it now stands.
+    ``warnings``: for ``needs_acknowledgement``, what the school's policy warns about (pass them
+    to ``LessonEdits.acknowledge`` to book it anyway).
     """
 
     state: OutcomeState
@@ -58,10 +66,17 @@ class EditOutcome:
     message: str
     field: str | None = None
     conflict: dict[str, Any] | None = None
+    warnings: tuple[PolicyWarning, ...] = ()
 
     @property
     def refused(self) -> bool:
-        return self.state in ("rejected", "conflict")
+        """Not done: the edit waits in the outbox for the person (or, for a cancellation, was
+        dropped)."""
+        return self.state in ("rejected", "needs_acknowledgement", "conflict")
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.state == "needs_acknowledgement"
 
 
 class LessonEdits:
@@ -98,6 +113,23 @@ class LessonEdits:
                                              base_version=base_version)
         return self._send(entry)
 
+    def acknowledge(self, mutation_id: str, codes: Iterable[str]) -> EditOutcome:
+        """Book a refused edit over the school's warnings (``codes``: those of its
+        ``warnings``): the same outbox entry, its data amended with ``acknowledge`` (under a new
+        mutation id, as any fix of a refused edit), sent again now. The answer may still refuse
+        it (the slot was taken meanwhile) or warn of something new.
+
+        Raises ``ValueError`` when the edit no longer waits for an acknowledgement (sent,
+        dropped, or refused for another reason)."""
+        entry = self.replica.entry(mutation_id)
+        if entry is None or entry.state != "rejected" or not warnings_in(entry.error):
+            raise ValueError("That change no longer waits for the school's warnings to be "
+                             "accepted (it was sent, dropped or refused for another reason).")
+        accepted = list(dict.fromkeys(str(code) for code in codes))
+        if not accepted:
+            raise ValueError("Name the warnings to book over.")
+        return self._send(self.replica.amend_edit(entry.mutation_id, {"acknowledge": accepted}))
+
     def discard(self, mutation_id: str) -> Changes:
         """Drop a refused (or unsent) edit: the lesson shows as the service has it again."""
         changes = self.replica.discard_edit(mutation_id)
@@ -129,6 +161,10 @@ class LessonEdits:
             server = (row.server_data if row is not None else None) or {}
             data = {key: value for key, value in data.items()
                     if not _same(key, server.get(key), value) or key in previous.data}
+        if "acknowledge" in previous.data:
+            # Warnings accepted for what was refused say nothing about the edit as fixed: it is
+            # judged afresh, and the person asked again if the policy still warns.
+            data["acknowledge"] = []
         if previous.state == "conflict":
             # Someone changed the lesson meanwhile: the person saw why and saves again, so the
             # change goes on top of the version the service now has.
@@ -173,6 +209,11 @@ class LessonEdits:
                 "Someone else changed this lesson while you were editing it. Check the times "
                 "and save again to put your change on top of theirs, or cancel to keep theirs.",
                 error.get("field"), server or None)
+        warnings = warnings_in(error)
+        if warnings:
+            return EditOutcome("needs_acknowledgement", now.mutation_id, now.row_id,
+                               _warned(warnings), _field(error.get("field")),
+                               error.get("conflict"), warnings)
         return EditOutcome("rejected", now.mutation_id, now.row_id, self._explain(error),
                            _field(error.get("field")), error.get("conflict"))
 
@@ -264,6 +305,12 @@ def _same(key: str, old: Any, new: Any) -> bool:
     if key in ("destination", "instructor_id", "notes"):
         return (old or None) == (new or None)
     return old == new
+
+
+def _warned(warnings: tuple[PolicyWarning, ...]) -> str:
+    said = " ".join(warning.sentence for warning in warnings)
+    return (f"This goes against the school's booking policy. {said} Book it anyway, or change "
+            "it and save again.")
 
 
 def _field(field: Any) -> str | None:

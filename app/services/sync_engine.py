@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
-from app.services.api_client import ApiClient, ApiError, Offline, Unauthorized
+from app.services.api_client import ApiClient, ApiError, Offline, Refused, Unauthorized
 from app.services.replica import Changes, OutboxEntry, Replica, ReplicaError
 
 __all__ = ["SyncEngine", "SyncResult", "SyncStatus"]
@@ -62,6 +62,9 @@ class SyncResult:
     status: SyncStatus
     pushed: int = 0   # edits the service answered (applied, conflict or rejected)
     pulled: int = 0   # changes applied from pulls
+
+
+TOO_LARGE = 413  # the service's answer to a body over its size limit
 
 
 def _utc_now() -> datetime:
@@ -146,12 +149,26 @@ class SyncEngine:
 
     def _push_all(self) -> tuple[Changes, int]:
         changes, answered = Changes(), 0
+        size = self._push_batch
         while True:
-            batch = self.replica.pushable(self._push_batch)
+            batch = self.replica.pushable(size)
             if not batch:
                 return changes, answered
-            outcomes = self.client.push(client_id=self.replica.client_id,
-                                        mutations=[entry.mutation() for entry in batch])
+            try:
+                outcomes = self.client.push(client_id=self.replica.client_id,
+                                            mutations=[entry.mutation() for entry in batch])
+            except Refused as exc:
+                if exc.status != TOO_LARGE:
+                    raise
+                if len(batch) > 1:
+                    size = len(batch) // 2  # the service takes bodies up to a size: send fewer
+                    continue
+                # One edit alone is over the limit: kept, refused with the reason, for the person.
+                changes |= self.replica.mark_rejected(batch[0].mutation_id, {
+                    "detail": f"this change is too large to send ({exc.detail}): shorten it",
+                    "rule": exc.rule or "REQUEST_TOO_LARGE"})
+                answered += 1
+                continue
             by_id = {outcome.mutation_id: outcome for outcome in outcomes}
             progress = 0
             for entry in batch:

@@ -115,6 +115,16 @@ class SyncLoop(QObject):
         and the row shows the server's version again."""
         self._submit("discard", lambda: LessonEdits(self.engine).discard(mutation_id))
 
+    def acknowledge_edit(self, mutation_id: str, codes: list[str]) -> None:
+        """Book a refused edit over the school's warnings (``LessonEdits.acknowledge``) off the
+        GUI thread; ``changed`` follows (a new refusal shows in the outbox, as any), and
+        ``edit_failed`` when the edit no longer waits for it."""
+        def work() -> Changes:
+            outcome = LessonEdits(self.engine).acknowledge(mutation_id, codes)
+            return Changes(frozenset({("flights", outcome.lesson_id)}), outbox=True)
+
+        self._submit("acknowledge", work)
+
     def refresh_status(self) -> None:
         """Re-read the engine's status (outbox counts after an edit made outside the loop, e.g.
         ``LessonEdits``); ``status_changed`` follows when it differs. A running round stays

@@ -1,4 +1,5 @@
-"""What the alerts open from the main window: the conflict or refusal of a local edit (the
+"""What the alerts open from the main window: a weather alert's lesson, weather and reschedule
+request (the ``WeatherAlertDialog``), the conflict or refusal of a local edit (the
 ``ConflictDialog``) and a mail that was not sent (a message box with "Retry sending")."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from app.services.background import run_in_background
 from app.services.replica import Replica
 from app.services.sync_loop import SyncLoop
 from app.views.conflict_dialog import ConflictDialog
+from app.views.plain_text import make_plain_box
+from app.views.weather_alert_dialog import WeatherAlertDialog
 
 __all__ = ["AlertActions"]
 
@@ -21,12 +24,16 @@ class AlertActions(QObject):
     """Signals:
         message(str, int): a status-bar line and how long to show it (ms; 0: until replaced).
         edit_again(str): the person wants to fix a refused edit (its mutation id) in the editor.
+        open_lesson(str): the weather alert dialog's "Open lesson…" (the lesson's id).
+        open_review(str): the weather alert dialog's "Open in the review" (the request's id).
         outdated(): what the alerts show may no longer be so: read the replica again.
         read_failed(object): reading the replica failed (the exception).
     """
 
     message = Signal(str, int)
     edit_again = Signal(str)
+    open_lesson = Signal(str)
+    open_review = Signal(str)
     outdated = Signal()
     read_failed = Signal(object)
 
@@ -41,6 +48,28 @@ class AlertActions(QObject):
         self._client = client
         self.conflict_dialog: ConflictDialog | None = None
         self.mail_box: QMessageBox | None = None
+        self.weather_dialog: WeatherAlertDialog | None = None
+
+    # -- a weather alert: at risk, cancelled, waiting for confirmation ----------------------
+
+    def show_weather(self, lesson_id: str) -> WeatherAlertDialog:
+        """The lesson's weather and reschedule request in one dialog; the one already open
+        shows this lesson instead of a second dialog opening."""
+        if self.weather_dialog is not None:
+            self.weather_dialog.show_lesson(lesson_id)
+            self.weather_dialog.raise_()
+            self.weather_dialog.activateWindow()
+            return self.weather_dialog
+        dialog = WeatherAlertDialog(replica=self._replica, sync_loop=self._sync_loop,
+                                    client=self._client, lesson_id=lesson_id, parent=self.parent())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_lesson_requested.connect(self.open_lesson)
+        dialog.review_requested.connect(self.open_review)
+        dialog.finished.connect(lambda *_: setattr(self, "weather_dialog", None)
+                                if self.weather_dialog is dialog else None)
+        self.weather_dialog = dialog
+        dialog.show()
+        return dialog
 
     # -- a local edit in conflict or refused ----------------------------------------------
 
@@ -61,6 +90,8 @@ class AlertActions(QObject):
         dialog = ConflictDialog(review=review, sync_loop=self._sync_loop, parent=self.parent())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.edit_again.connect(self.edit_again)
+        dialog.acknowledged.connect(lambda *_: self.message.emit(
+            "Sending your change again, with the school's warnings accepted…", 10_000))
         dialog.finished.connect(lambda *_: self._forget_dialog(dialog))
         self.conflict_dialog = dialog
         dialog.open()
@@ -81,6 +112,7 @@ class AlertActions(QObject):
                           QMessageBox.StandardButton.Close, self.parent())
         box.setObjectName("failed-mail-box")
         box.setInformativeText(details)
+        make_plain_box(box)
         retry = box.addButton("Retry sending", QMessageBox.ButtonRole.ActionRole)
         if self._client is None:
             retry.setEnabled(False)

@@ -5,25 +5,32 @@ Activating an alert (double-click or Enter) says what to open, by the alert's ki
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSize, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDockWidget, QListView, QWidget
 
 from app.models.alerts import AlertKind
 from app.models.alerts_model import AlertRole, AlertsModel
 
-__all__ = ["AlertsDock"]
+__all__ = ["AlertsDock", "WEATHER_KINDS"]
+
+# The alerts that open onto the weather and the reschedule request (``WeatherAlertDialog``).
+WEATHER_KINDS = frozenset({AlertKind.AT_RISK, AlertKind.WEATHER_CANCELLED, AlertKind.CONFIRM})
 
 
 class AlertsDock(QDockWidget):
     """Signals:
         count_changed(int): the number of alerts shown, after each reload.
-        lesson_activated(str): an at-risk or weather-cancelled lesson's id was activated.
-        request_activated(str): a reschedule request waiting for confirmation (its id).
+        weather_activated(str): a weather alert — at risk, cancelled for weather, or waiting
+            for the instructor's confirmation — was activated: its lesson's id (the weather alert
+            dialog opens on it, with the reasons, the reports and the reschedule request).
+        lesson_activated(str): another alert about a lesson (a failed mail's, say): its id.
+        request_activated(str): a reschedule request to open in the review (its id).
         edit_activated(str): a local edit in conflict or refused (its mutation id).
         notification_activated(str): a mail that failed (its notification id).
     """
 
     count_changed = Signal(int)
+    weather_activated = Signal(str)
     lesson_activated = Signal(str)
     request_activated = Signal(str)
     edit_activated = Signal(str)
@@ -36,10 +43,14 @@ class AlertsDock(QDockWidget):
         self.list_view = QListView(self)
         self.list_view.setObjectName("alerts-list")
         self.list_view.setModel(model)
-        self.list_view.setWordWrap(True)
+        # One line an alert, the cause in it; what does not fit is in the tooltip and one
+        # activation away.
+        self.list_view.setWordWrap(False)
+        self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list_view.setAlternatingRowColors(True)
-        self.list_view.setUniformItemSizes(False)
-        self.list_view.setIconSize(QSize(6, 28))  # the kind's colour, as a stripe
+        self.list_view.setUniformItemSizes(True)
+        self.list_view.setIconSize(QSize(18, 18))  # the kind's glyph on its colour
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.activated.connect(self._activate)
         self.setWidget(self.list_view)
@@ -62,6 +73,8 @@ class AlertsDock(QDockWidget):
             self.edit_activated.emit(alert.mutation_id)
         elif alert.kind is AlertKind.MAIL_FAILED and alert.notification_id:
             self.notification_activated.emit(alert.notification_id)
+        elif alert.kind in WEATHER_KINDS and alert.lesson_id:
+            self.weather_activated.emit(alert.lesson_id)
         elif alert.kind is AlertKind.CONFIRM and alert.request_id:
             self.request_activated.emit(alert.request_id)
         elif alert.lesson_id:

@@ -1,18 +1,29 @@
-"""The calendar: a week or a day, one row per aircraft or per instructor, lessons as coloured
-blocks, night (before civil dawn, after civil dusk) shaded, a "now" line.
+"""The calendar: a week or a day, one row per aircraft or per instructor, lessons as blocks, night
+(before civil dawn, after civil dusk) shaded, a "now" line.
 
-A custom-painted widget over ``CalendarModel``; each block is painted by ``LessonPainter``.
-Times are shown in the school's time zone (from the model's schedule). Double-click books a free
-slot or opens a lesson; dragging a lesson asks for it to be moved. The view never changes a
-lesson itself: it says what was asked (``SlotRequest``, ``MoveRequest``) and the owner acts.
+A custom-painted widget over ``CalendarModel``; blocks are placed by ``calendar_layout`` and
+painted by ``LessonPainter``. Times are shown in the school's time zone (from the model's
+schedule). The view never changes a lesson itself: it says what was asked (``SlotRequest``,
+``MoveRequest``, ``ContextRequest``, a lesson to open or cancel) and the owner acts.
 
-Block geometry is computed once per schedule, size, range and row choice (``_Layout``) and
-reused for painting and hit-testing, so a week of a thousand lessons paints quickly.
+Nothing is hidden: overlapping lessons of a row share it in lanes; the day stretches to the
+earliest and latest lesson shown (06:00–21:00 otherwise); rows scroll when there are more than
+fit, under a header of days and beside row labels that stay put; the time axis zooms (Ctrl+wheel,
+Ctrl++ / Ctrl+-, Ctrl+0 fits the days again) and then scrolls sideways.
+
+Like any desktop list, it has a selected lesson (framed): a click selects; the arrow keys move
+along the row (left/right) or to the nearest lesson of the row above or below; Tab and Shift+Tab
+go through the lessons in time order (and leave the calendar after the last; Ctrl+Tab at once);
+Return opens the selected lesson, Delete asks to cancel it, the menu key or Shift+F10 asks for
+its context menu.
+
+Block geometry is computed once per schedule, size and row choice and reused for painting,
+hit-testing and keys; scrolling moves the pixels already painted and paints only what comes into
+view, so a week of a thousand lessons on forty rows stays smooth.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,27 +32,54 @@ from typing import Literal
 
 from astral import Observer
 from astral.sun import dawn, dusk, elevation
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QColor,
+    QContextMenuEvent,
+    QFocusEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QStaticText,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QScrollBar, QSizePolicy, QWidget
 
 from app.models.calendar_model import CalendarModel
+from app.models.labels import flight_type_label, status_label, verdict_label
 from app.models.lessons import Lesson, Schedule
+from app.views.calendar_layout import (
+    FIRST_HOUR,
+    HEADER_HEIGHT,
+    LABEL_WIDTH,
+    LAST_HOUR,
+    ROW_PADDING,
+    Block,
+    Layout,
+    build_layout,
+)
 from app.views.lesson_delegate import LessonPainter
+from app.views.plain_text import plain_tooltip
+from app.views.theme import ACKNOWLEDGED_STYLE, status_style, verdict_style
 
-__all__ = ["CalendarView", "MoveRequest", "RowKind", "SlotRequest", "ViewMode"]
+__all__ = ["CalendarView", "ContextRequest", "MoveRequest", "RowKind", "SlotRequest", "ViewMode",
+           "FIRST_HOUR", "LAST_HOUR", "LABEL_WIDTH", "HEADER_HEIGHT", "MAX_ZOOM", "ZOOM_STEP"]
 
 ViewMode = Literal["week", "day"]
 RowKind = Literal["aircraft", "instructor"]
-FIRST_HOUR, LAST_HOUR = 6, 21  # the visible part of each day, school time
-LABEL_WIDTH = 150
-HEADER_HEIGHT = 44
 SNAP_MINUTES = 15
 SOLO_ROW_LABEL = "Solo (no instructor)"
-# Before dawn and after dusk: opaque (blending a translucent tint over the whole height is slow).
-DAY_BACKGROUND, TODAY_BACKGROUND = QColor("#ffffff"), QColor("#f3f8ff")
-NIGHT_BACKGROUND, TODAY_NIGHT_BACKGROUND = QColor("#c0c3cf"), QColor("#b7becf")
 CIVIL_DEPRESSION = 6.0
+MAX_ZOOM = 12.0
+ZOOM_STEP = 1.25
+SCROLL_STEP = 20  # pixels per scroll-bar step; a wheel notch is three
+NOW_LINE = QColor("#e0245e")
 
 
 @dataclass(frozen=True)
@@ -68,58 +106,56 @@ class MoveRequest:
 
 
 @dataclass(frozen=True)
-class _Column:
-    day: date
-    left: float
-    width: float
-    first: float  # UTC timestamps of FIRST_HOUR and LAST_HOUR that day, school time
-    last: float
-    dawn: float  # civil dawn and dusk (UTC timestamps; ±inf: no dawn/dusk that day)
-    dusk: float
+class ContextRequest:
+    """A context menu asked for (right click, the menu key, Shift+F10), to show at ``position``
+    (global): on a lesson (``lesson_id``, then selected) or on a free slot (``slot``)."""
 
-    def x_of(self, timestamp: float) -> float:
-        fraction = (timestamp - self.first) / (self.last - self.first)
-        return self.left + self.width * min(max(fraction, 0.0), 1.0)
-
-
-@dataclass
-class _Layout:
-    width: int
-    height: int
-    columns: list[_Column]
-    midnights: list[float]  # UTC timestamps of each column's start of day, then the end
-    rows: list[tuple[str | None, str]]
-    row_height: float
-    blocks: list[tuple[QRectF, Lesson, bool]]  # (rect, lesson, read-only)
-
-    def column_of(self, timestamp: float) -> int | None:
-        index = bisect.bisect_right(self.midnights, timestamp) - 1
-        return index if 0 <= index < len(self.columns) else None
-
-    def row_top(self, index: int) -> float:
-        return HEADER_HEIGHT + index * self.row_height
-
-    def block_rect(self, start: float, end: float, row: int) -> QRectF | None:
-        first = self.column_of(start)
-        final = self.column_of(end - 1e-3)  # a lesson ending at midnight belongs to its day
-        if first is None and final is None:
-            return None
-        if first is None:  # started before the visible range
-            left = self.columns[final].left
-            right = self.columns[final].x_of(end)
-        else:
-            left = self.columns[first].x_of(start)
-            right = (self.columns[first].x_of(end) if final == first
-                     else self.columns[first].left + self.columns[first].width)
-        top = self.row_top(row)
-        return QRectF(left, top + 3, max(right - left, 4), self.row_height - 6)
+    position: QPoint
+    lesson_id: str = ""
+    slot: SlotRequest | None = None
 
 
 @dataclass(frozen=True)
 class _Press:
     lesson: Lesson
     position: QPointF
-    row: int
+
+
+@dataclass(frozen=True)
+class _Colours:
+    """The calendar's surface, from the widget's palette (light or dark alike)."""
+
+    base: QColor
+    text: QColor
+    today: QColor
+    night: QColor
+    today_night: QColor
+    grid: QColor
+    frame: QColor
+    muted: QColor
+    highlight: QColor
+    highlighted_text: QColor
+
+
+def _blend(base: QColor, other: QColor, amount: float) -> QColor:
+    return QColor.fromRgbF(base.redF() + (other.redF() - base.redF()) * amount,
+                           base.greenF() + (other.greenF() - base.greenF()) * amount,
+                           base.blueF() + (other.blueF() - base.blueF()) * amount)
+
+
+def _colours(palette: QPalette) -> _Colours:
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    highlight = palette.color(QPalette.ColorRole.Highlight)
+    today = _blend(base, highlight, 0.07)
+    # Night is darker than day on a light palette and on a dark one alike.
+    dark = base.lightnessF() < 0.5
+    shade, amount = (QColor(0, 0, 0), 0.45) if dark else (text, 0.16)
+    return _Colours(base=base, text=text, today=today, night=_blend(base, shade, amount),
+                    today_night=_blend(today, shade, amount), grid=_blend(base, text, 0.10),
+                    frame=_blend(base, text, 0.40), muted=_blend(base, text, 0.60),
+                    highlight=highlight,
+                    highlighted_text=palette.color(QPalette.ColorRole.HighlightedText))
 
 
 class CalendarView(QWidget):
@@ -127,20 +163,29 @@ class CalendarView(QWidget):
         range_changed(object, object): the visible range changed (aware UTC start, end); the
             owner loads that range into the model.
         lesson_hovered(str): the id of the lesson under the mouse ("" when none).
+        selection_changed(str): the id of the selected lesson ("" when none).
         book_requested(object): a free slot double-clicked (``SlotRequest``), when booking is
             allowed (``set_can_book``).
-        edit_requested(str): a lesson the user may change double-clicked (its id).
-        lesson_opened(str): a lesson the user may not change double-clicked (its id): show it
-            read-only.
+        edit_requested(str): a lesson the user may change double-clicked, or Return on it (its
+            id).
+        lesson_opened(str): the same for a lesson the user may not change: show it read-only.
         move_requested(object): a lesson dragged and dropped elsewhere (``MoveRequest``).
+        cancel_requested(str): Delete on the selected lesson (its id): ask, then cancel it.
+        context_menu_requested(object): a context menu asked for (``ContextRequest``).
+        zoom_changed(str, float): the time axis of the view mode ("week", "day") zoomed (1:
+            the days fit the width).
     """
 
     range_changed = Signal(object, object)
     lesson_hovered = Signal(str)
+    selection_changed = Signal(str)
     book_requested = Signal(object)
     edit_requested = Signal(str)
     lesson_opened = Signal(str)
     move_requested = Signal(object)
+    cancel_requested = Signal(str)
+    context_menu_requested = Signal(object)
+    zoom_changed = Signal(str, float)
 
     def __init__(self, *, model: CalendarModel, mode: ViewMode = "week", day: date | None = None,
                  rows: RowKind = "aircraft",
@@ -153,19 +198,41 @@ class CalendarView(QWidget):
         self._clock = clock
         self._day = day or clock().astimezone(model.schedule.timezone).date()
         self._painter = LessonPainter(font=self.font())
+        # "00"…"23", laid out once: the header writes dozens of them at every paint.
+        self._hour_labels = [QStaticText(f"{hour:02d}") for hour in range(24)]
+        self._zone = model.schedule.timezone
         self._can_edit: Callable[[Lesson], bool] = lambda _lesson: True
         self._can_book = True
-        self._layout: _Layout | None = None
+        self._layout: Layout | None = None
+        self._layout_key: tuple[int, int, bool] | None = None
+        self._colour_cache: tuple[int, _Colours] | None = None
         # (day, location, zone) -> (dawn, dusk) as UTC timestamps: astral is not free.
         self._twilight: dict[tuple[date, tuple[float, float], str], tuple[float, float]] = {}
         self._press: _Press | None = None
-        self._drag: tuple[MoveRequest, QRectF] | None = None  # target and its ghost rect
+        # The drag's target, and its ghost (fit left, fit right, row).
+        self._drag: tuple[MoveRequest, tuple[float, float, int]] | None = None
+        self._selected = ""
+        self._hovered = ""
+        self._zooms: dict[str, float] = {"week": 1.0, "day": 1.0}
+        self._sx = 0  # scrolled (pixels): sideways when zoomed, down when the rows do not fit
+        self._sy = 0
+        self._show_now = True  # at the next layout: scrolled to "now" when zoomed
+        self._vbar = QScrollBar(Qt.Orientation.Vertical, self)
+        self._hbar = QScrollBar(Qt.Orientation.Horizontal, self)
+        for bar, slot in ((self._vbar, self._scrolled_vertically),
+                          (self._hbar, self._scrolled_sideways)):
+            bar.hide()
+            bar.setSingleStep(SCROLL_STEP)
+            bar.valueChanged.connect(slot)
+            bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMouseTracking(True)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Escape cancels a drag
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # keys select lessons; Escape ends a drag
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted
+        self.setAccessibleName("Lesson calendar")
         self.setMinimumSize(640, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         for signal in (model.modelReset, model.dataChanged, model.rowsInserted, model.rowsRemoved):
-            signal.connect(self._relayout)
+            signal.connect(self._schedule_changed)
         self._tick = QTimer(self)  # keeps the "now" line moving
         self._tick.setInterval(60_000)
         self._tick.timeout.connect(self.update)
@@ -229,6 +296,14 @@ class CalendarView(QWidget):
         """Whether double-clicking a free slot asks to book there (``book_requested``)."""
         self._can_book = allowed
 
+    @property
+    def can_book(self) -> bool:
+        return self._can_book
+
+    def can_edit(self, lesson: Lesson) -> bool:
+        """Whether ``lesson`` may be changed here (``set_can_edit``)."""
+        return self._can_edit(lesson)
+
     def go_today(self) -> None:
         self.set_day(self._clock().astimezone(self._model.schedule.timezone).date())
 
@@ -244,14 +319,155 @@ class CalendarView(QWidget):
             return f"{days[0]:%A %d %B %Y}"
         return f"Week of {days[0]:%d %b} – {days[-1]:%d %b %Y}"
 
+    def hours(self) -> tuple[int, int]:
+        """The hours of the day shown (school time; 24: midnight at the end)."""
+        layout = self._ensure_layout()
+        return layout.first_hour, layout.last_hour
+
     def _changed(self) -> None:
         self._cancel_drag()
         self._relayout()
+        self._show_now = True
         self.range_changed.emit(*self.visible_range())
 
     def _relayout(self) -> None:
         self._layout = None
         self.update()
+
+    def _schedule_changed(self, *_args: object) -> None:
+        self._relayout()
+        self._hovered = ""  # the tooltip is written again at the next move
+        if self._selected and not any(lesson.id == self._selected
+                                      for lesson in self._model.schedule.lessons):
+            self.select_lesson("")
+
+    # -- zoom and scrolling --------------------------------------------------------------------
+
+    @property
+    def zoom(self) -> float:
+        """How far the time axis is zoomed in the current view mode (1: the days fit)."""
+        return self._zooms[self._mode]
+
+    def set_zoom(self, zoom: float, *, anchor: float | None = None, mode: ViewMode | None = None
+                 ) -> None:
+        """Zoom the time axis (1 … ``MAX_ZOOM``), keeping the moment under ``anchor`` (an x in
+        the widget; the middle of the days by default) where it is. ``mode``: the zoom of that
+        view mode (remembered for when it is shown)."""
+        zoom = min(max(float(zoom), 1.0), MAX_ZOOM)
+        mode = mode or self._mode
+        if abs(zoom - self._zooms[mode]) < 1e-6:
+            return
+        if mode != self._mode:
+            self._zooms[mode] = zoom
+            self.zoom_changed.emit(mode, zoom)
+            return
+        layout = self._ensure_layout()
+        grid = self._grid_rect(layout)
+        anchor = grid.center().x() if anchor is None else min(max(anchor, grid.left()),
+                                                                grid.right())
+        moment = self._fit_x(anchor)
+        scrolled_before = self.zoom > 1.0
+        self._zooms[mode] = zoom
+        if (zoom > 1.0) != scrolled_before:  # the sideways bar comes or goes: rows get less room
+            layout = self._ensure_layout()
+        else:
+            self._update_scroll_bars(layout)
+        self._set_scroll(x=LABEL_WIDTH + (moment - LABEL_WIDTH) * zoom - anchor)
+        self.update()
+        self.zoom_changed.emit(mode, zoom)
+
+    def zoom_in(self, *, anchor: float | None = None) -> None:
+        self.set_zoom(self.zoom * ZOOM_STEP, anchor=anchor)
+
+    def zoom_out(self, *, anchor: float | None = None) -> None:
+        self.set_zoom(self.zoom / ZOOM_STEP, anchor=anchor)
+
+    def reset_zoom(self) -> None:
+        """The days fit the width again."""
+        self.set_zoom(1.0)
+
+    def vertical_scroll_bar(self) -> QScrollBar:
+        return self._vbar
+
+    def horizontal_scroll_bar(self) -> QScrollBar:
+        return self._hbar
+
+    def scroll_rows_by(self, pixels: int) -> None:
+        self._vbar.setValue(self._vbar.value() + pixels)
+
+    def _set_scroll(self, *, x: float | None = None, y: float | None = None) -> None:
+        """Scroll without moving pixels (the caller repaints everything)."""
+        for bar, value in ((self._hbar, x), (self._vbar, y)):
+            if value is None:
+                continue
+            bar.blockSignals(True)
+            bar.setValue(round(value))
+            bar.blockSignals(False)
+        self._sx, self._sy = self._hbar.value(), self._vbar.value()
+
+    def _scrolled_vertically(self, value: int) -> None:
+        moved, self._sy = self._sy - value, value
+        layout = self._layout
+        if layout is None:
+            self.update()
+            return
+        grid = self._grid_rect(layout)
+        if abs(moved) >= grid.height():
+            self.update()
+        else:  # the row labels and the days move together; only the strip uncovered is painted
+            self.scroll(0, moved, QRect(0, HEADER_HEIGHT, math.ceil(grid.right()),
+                                        math.ceil(grid.height())))
+
+    def _scrolled_sideways(self, value: int) -> None:
+        moved, self._sx = self._sx - value, value
+        layout = self._layout
+        if layout is None:
+            self.update()
+            return
+        grid = self._grid_rect(layout)
+        if abs(moved) >= grid.width():
+            self.update()
+        else:  # the header and the days move together
+            self.scroll(moved, 0, QRect(LABEL_WIDTH, 0, math.ceil(grid.width()),
+                                        math.ceil(grid.bottom())))
+
+    def _update_scroll_bars(self, layout: Layout) -> None:
+        zoomed = self.zoom > 1.0
+        bar_height = self._hbar.sizeHint().height() if zoomed else 0
+        grid_height = max(self.height() - HEADER_HEIGHT - bar_height, 1)
+        rows_scroll = layout.content_height > grid_height + 0.5
+        bar_width = self._vbar.sizeHint().width()
+        for bar, shown, top_left, size, maximum, page in (
+                (self._vbar, rows_scroll, (self.width() - bar_width, HEADER_HEIGHT),
+                 (bar_width, grid_height), layout.content_height - grid_height, grid_height),
+                (self._hbar, zoomed, (LABEL_WIDTH, self.height() - bar_height),
+                 (math.floor(layout.grid_width), bar_height),
+                 layout.grid_width * (self.zoom - 1.0), layout.grid_width)):
+            bar.blockSignals(True)
+            bar.setRange(0, max(math.ceil(maximum), 0) if shown else 0)
+            bar.setPageStep(max(round(page), 1))
+            bar.setGeometry(QRect(QPoint(*top_left), QPoint(top_left[0] + size[0] - 1,
+                                                            top_left[1] + size[1] - 1)))
+            bar.setVisible(shown)
+            bar.blockSignals(False)
+        self._sx, self._sy = self._hbar.value(), self._vbar.value()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta()
+        modifiers = event.modifiers()
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            notches = delta.y() / 120
+            if notches:
+                self.set_zoom(self.zoom * ZOOM_STEP ** notches, anchor=event.position().x())
+            event.accept()
+            return
+        sideways = delta.x() or (delta.y() if modifiers & Qt.KeyboardModifier.ShiftModifier else 0)
+        bar, amount = (self._hbar, sideways) if sideways else (self._vbar, delta.y())
+        if bar.maximum() <= 0 or not amount:  # nothing to scroll that way: the parent's wheel
+            event.ignore()
+            return
+        bar.setValue(bar.value() - round(amount / 120 * 3 * SCROLL_STEP))
+        event.accept()
 
     # -- geometry ------------------------------------------------------------------------------
 
@@ -263,41 +479,47 @@ class CalendarView(QWidget):
     def _row_key(self, lesson: Lesson) -> str | None:
         return lesson.instructor_id if self._rows_kind == "instructor" else lesson.aircraft_id
 
-    def _ensure_layout(self) -> _Layout:
+    def _ensure_layout(self) -> Layout:
+        zoomed = self.zoom > 1.0
+        key = (self.width(), self.height(), zoomed)
         layout = self._layout
-        if layout is not None and (layout.width, layout.height) == (self.width(), self.height()):
+        if layout is not None and self._layout_key == key:
             return layout
         schedule = self._model.schedule
-        zone = schedule.timezone
-        days = self.days()
-        width = max(self.width() - LABEL_WIDTH - 4, 1)
-        column_width = width / len(days)
-        columns, midnights = [], []
-        for index, day in enumerate(days):
-            dawn, dusk = self._dawn_dusk(day, schedule)
-            columns.append(_Column(
-                day=day, left=LABEL_WIDTH + index * column_width, width=column_width,
-                first=datetime.combine(day, time(FIRST_HOUR), zone).timestamp(),
-                last=datetime.combine(day, time(LAST_HOUR), zone).timestamp(),
-                dawn=dawn, dusk=dusk))
-            midnights.append(datetime.combine(day, time(0), zone).timestamp())
-        midnights.append(datetime.combine(days[-1] + timedelta(days=1), time(0), zone).timestamp())
         rows = self._rows(schedule)
-        row_height = max((self.height() - HEADER_HEIGHT - 2) / len(rows), 24)
-        layout = _Layout(width=self.width(), height=self.height(), columns=columns,
-                         midnights=midnights, rows=rows, row_height=row_height, blocks=[])
         row_of = {row_id: index for index, (row_id, _label) in enumerate(rows)}
         placeholder = self._rows_kind == "aircraft" and not schedule.aircraft
+        row_key = self._row_key
         can_edit = self._can_edit
-        for lesson in schedule.lessons:
-            row = None if placeholder else row_of.get(self._row_key(lesson))
-            if row is None:
-                continue
-            rect = layout.block_rect(lesson.start.timestamp(), lesson.end.timestamp(), row)
-            if rect is not None:
-                layout.blocks.append((rect, lesson, not can_edit(lesson)))
-        self._layout = layout
+        bar_height = self._hbar.sizeHint().height() if zoomed else 0
+        layout = build_layout(
+            lessons=schedule.lessons, days=self.days(), zone=schedule.timezone, rows=rows,
+            row_of=(lambda _lesson: None) if placeholder else (
+                lambda lesson: row_of.get(row_key(lesson))),
+            read_only=lambda lesson: not can_edit(lesson),
+            dawn_dusk=lambda day: self._dawn_dusk(day, schedule),
+            width=self.width(), height=self.height(),
+            grid_height=max(self.height() - HEADER_HEIGHT - bar_height, 1),
+            scrollbar_width=self._vbar.sizeHint().width(), mode=self._mode)
+        if schedule.timezone != self._zone:  # (block texts show times in it)
+            self._zone = schedule.timezone
+            self._painter.forget()
+        self._layout, self._layout_key = layout, key
+        self._update_scroll_bars(layout)
+        if self._show_now:
+            self._show_now = False
+            self._scroll_to_now(layout)
         return layout
+
+    def _scroll_to_now(self, layout: Layout) -> None:
+        """Zoomed in on a range that holds "now": the days scrolled to show it (a third of the
+        way in), rather than the first morning of the range."""
+        now = self._clock().timestamp()
+        index = layout.column_of(now)
+        if index is None or self.zoom <= 1.0:
+            return
+        x = LABEL_WIDTH + (layout.columns[index].x_of(now) - LABEL_WIDTH) * self.zoom
+        self._set_scroll(x=x - LABEL_WIDTH - layout.grid_width / 3)
 
     def _dawn_dusk(self, day: date, schedule: Schedule) -> tuple[float, float]:
         """Civil dawn and dusk at the home airport (UTC timestamps); no location: light all day."""
@@ -310,14 +532,27 @@ class CalendarView(QWidget):
             cached = self._twilight[key] = _civil_twilight(day, location, schedule.timezone)
         return cached
 
-    def _time_at(self, layout: _Layout, x: float) -> tuple[int, datetime]:
-        """The column under ``x`` (clamped into the days) and the moment there, aware UTC."""
-        index = int((x - LABEL_WIDTH) // layout.columns[0].width)
-        index = min(max(index, 0), len(layout.columns) - 1)
-        column = layout.columns[index]
-        fraction = min(max((x - column.left) / column.width, 0.0), 1.0)
-        moment = column.first + fraction * (column.last - column.first)
-        return index, datetime.fromtimestamp(moment, UTC)
+    def _grid_rect(self, layout: Layout) -> QRectF:
+        """Where the days are drawn (widget coordinates): right of the labels, below the header,
+        clear of the scroll bars."""
+        bottom = self.height() - (self._hbar.sizeHint().height() if self.zoom > 1.0 else 0)
+        return QRectF(LABEL_WIDTH, HEADER_HEIGHT, layout.grid_width,
+                      max(bottom - HEADER_HEIGHT, 1))
+
+    def _view_x(self, x: float) -> float:
+        return LABEL_WIDTH + (x - LABEL_WIDTH) * self._zooms[self._mode] - self._sx
+
+    def _fit_x(self, x: float) -> float:
+        return LABEL_WIDTH + (x - LABEL_WIDTH + self._sx) / self._zooms[self._mode]
+
+    def _block_rect(self, block: Block) -> QRectF:
+        return QRectF(QPointF(self._view_x(block.left), block.top - self._sy),
+                      QPointF(self._view_x(block.right), block.bottom - self._sy))
+
+    def _moment_at(self, layout: Layout, x: float) -> datetime:
+        """The moment at widget ``x`` (clamped into the days), aware UTC."""
+        fit = self._fit_x(x)
+        return datetime.fromtimestamp(layout.columns[layout.column_at(fit)].time_at(fit), UTC)
 
     def _snap(self, moment: datetime, *, down: bool) -> datetime:
         """To a 15-minute step of school time (down, or to the nearest)."""
@@ -328,119 +563,433 @@ class CalendarView(QWidget):
             minutes=steps * SNAP_MINUTES)
         return snapped.astimezone(UTC)
 
-    def _row_at(self, layout: _Layout, y: float, *, clamp: bool = False) -> int | None:
-        index = math.floor((y - HEADER_HEIGHT) / layout.row_height)
+    def _row_at(self, layout: Layout, y: float, *, clamp: bool = False) -> int | None:
+        """The row at widget ``y``."""
         if clamp:
-            return min(max(index, 0), len(layout.rows) - 1)
-        return index if 0 <= index < len(layout.rows) else None
+            y = min(max(y, HEADER_HEIGHT), self._grid_rect(layout).bottom() - 1)
+        elif y < HEADER_HEIGHT:
+            return None
+        row = layout.row_at(y + self._sy)
+        if row is None and clamp:
+            return 0 if y + self._sy < HEADER_HEIGHT else len(layout.rows) - 1
+        return row
 
     def lesson_at(self, point: QPointF) -> Lesson | None:
         found = self._block_at(point)
-        return None if found is None else found[1]
+        return None if found is None else found.lesson
 
-    def _block_at(self, point: QPointF) -> tuple[QRectF, Lesson, bool] | None:
-        for block in reversed(self._ensure_layout().blocks):
-            if block[0].contains(point):
+    def _block_at(self, point: QPointF) -> Block | None:
+        layout = self._ensure_layout()
+        if not self._grid_rect(layout).contains(point):
+            return None
+        row = self._row_at(layout, point.y())
+        if row is None:
+            return None
+        for block in layout.by_row[row]:
+            if self._block_rect(block).contains(point):
                 return block
         return None
 
     def slot_at(self, point: QPointF) -> SlotRequest | None:
         """The free-slot request a double-click at ``point`` would make (None off the grid)."""
         layout = self._ensure_layout()
-        row = self._row_at(layout, point.y())
-        if row is None or point.x() < LABEL_WIDTH or point.x() > LABEL_WIDTH + sum(
-                column.width for column in layout.columns):
+        if not self._grid_rect(layout).contains(point):
             return None
-        _column, moment = self._time_at(layout, point.x())
-        return SlotRequest(start=self._snap(moment, down=True), row_kind=self._rows_kind,
-                           row_id=layout.rows[row][0])
+        row = self._row_at(layout, point.y())
+        if row is None:
+            return None
+        return SlotRequest(start=self._snap(self._moment_at(layout, point.x()), down=True),
+                           row_kind=self._rows_kind, row_id=layout.rows[row][0])
+
+    def lesson_rects(self, lesson_id: str) -> list[QRectF]:
+        """Where ``lesson_id``'s blocks are (widget coordinates; possibly scrolled out of view;
+        two when it runs past midnight)."""
+        layout = self._ensure_layout()
+        return [self._block_rect(block) for block in layout.by_lesson.get(lesson_id, [])]
+
+    def block_rects(self) -> list[tuple[str, int, QRectF]]:
+        """Every block: (lesson id, row, rectangle in widget coordinates)."""
+        layout = self._ensure_layout()
+        return [(block.lesson.id, block.row, self._block_rect(block)) for block in layout.blocks]
+
+    def row_rect(self, index: int) -> QRectF:
+        """Row ``index`` across the days (widget coordinates; possibly scrolled out of view)."""
+        layout = self._ensure_layout()
+        grid = self._grid_rect(layout)
+        return QRectF(grid.left(), layout.row_top(index) - self._sy, grid.width(),
+                      layout.row_height(index))
+
+    def row_count(self) -> int:
+        return len(self._ensure_layout().rows)
+
+    def visible_rows(self) -> list[int]:
+        """The rows wholly in view."""
+        layout = self._ensure_layout()
+        grid = self._grid_rect(layout)
+        return [index for index in range(len(layout.rows))
+                if layout.row_top(index) - self._sy >= grid.top() - 0.5
+                and layout.row_tops[index + 1] - self._sy <= grid.bottom() + 0.5]
+
+    def ensure_visible(self, lesson_id: str) -> None:
+        """Scroll so that the lesson's (first) block is in view."""
+        layout = self._ensure_layout()
+        blocks = layout.by_lesson.get(lesson_id)
+        if not blocks:
+            return
+        block, grid = blocks[0], self._grid_rect(layout)
+        rect = self._block_rect(block)
+        row_top = layout.row_top(block.row) - self._sy
+        row_bottom = layout.row_tops[block.row + 1] - self._sy
+        if row_top < grid.top():
+            self._vbar.setValue(self._vbar.value() - math.ceil(grid.top() - row_top))
+        elif row_bottom > grid.bottom():
+            self._vbar.setValue(self._vbar.value() + math.ceil(
+                min(row_bottom - grid.bottom(), row_top - grid.top())))
+        if rect.left() < grid.left():
+            self._hbar.setValue(self._hbar.value() - math.ceil(grid.left() - rect.left() + 8))
+        elif rect.right() > grid.right():
+            self._hbar.setValue(self._hbar.value() + math.ceil(
+                min(rect.right() - grid.right() + 8, rect.left() - grid.left() - 8)))
+
+    # -- selection -------------------------------------------------------------------------------
+
+    @property
+    def selected_lesson_id(self) -> str:
+        """The selected lesson ("" when none)."""
+        return self._selected
+
+    def selected_lesson(self) -> Lesson | None:
+        if not self._selected:
+            return None
+        blocks = self._ensure_layout().by_lesson.get(self._selected)
+        return blocks[0].lesson if blocks else None
+
+    def select_lesson(self, lesson_id: str, *, scroll: bool = True) -> None:
+        """Select a lesson ("" for none), scrolling it into view when asked."""
+        if lesson_id == self._selected:
+            if lesson_id and scroll:
+                self.ensure_visible(lesson_id)
+            return
+        self._selected = lesson_id
+        if lesson_id and scroll:
+            self.ensure_visible(lesson_id)
+        self.update()
+        lesson = self.selected_lesson()
+        self.setAccessibleDescription(self.describe(lesson) if lesson is not None else
+                                      "No lesson selected")
+        if QAccessible.isActive():
+            QAccessible.updateAccessibility(
+                QAccessibleEvent(self, QAccessible.Event.DescriptionChanged))
+        self.selection_changed.emit(lesson_id)
+
+    def describe(self, lesson: Lesson) -> str:
+        """The lesson in words (tooltip, screen readers)."""
+        zone = self._model.schedule.timezone
+        state, weather = status_style(lesson.status), verdict_style(lesson.verdict)
+        lines = [
+            f"{lesson.student} — {lesson.instructor or 'solo'}",
+            f"{lesson.aircraft}, {flight_type_label(lesson.flight_type).lower()}, "
+            f"{lesson.departure}{' → ' + lesson.destination if lesson.destination else ''}",
+            f"{lesson.start.astimezone(zone):%a %d %b %H:%M}–{lesson.end.astimezone(zone):%H:%M}",
+            f"{state.glyph} {status_label(lesson.status)} · weather {weather.glyph} "
+            f"{verdict_label(lesson.verdict)}",
+            *lesson.reasons]
+        if lesson.pending:
+            lines.append("Changed here, not yet accepted by the service")
+        if lesson.acknowledged:
+            lines += [f"{ACKNOWLEDGED_STYLE.glyph} Booked over the school's booking policy:",
+                      *(f"• {warning}" for warning in lesson.acknowledged)]
+        if not self._can_edit(lesson):
+            lines.append("Read-only: not yours to change")
+        return "\n".join(lines)
+
+    def open_selected(self) -> bool:
+        """Open the selected lesson (``edit_requested``, or ``lesson_opened`` when read-only);
+        False when none is selected."""
+        lesson = self.selected_lesson()
+        if lesson is None:
+            return False
+        (self.edit_requested if self._can_edit(lesson) else self.lesson_opened).emit(lesson.id)
+        return True
+
+    def _lessons_in_time(self, layout: Layout) -> list[str]:
+        seen: dict[str, None] = {}
+        for block in layout.blocks:
+            seen.setdefault(block.lesson.id, None)
+        return list(seen)
+
+    def _neighbour(self, key: int) -> str:
+        """The lesson an arrow key goes to from the selected one ("" when none)."""
+        layout = self._ensure_layout()
+        current = layout.by_lesson.get(self._selected)
+        if not current:
+            order = self._lessons_in_time(layout)
+            return order[0] if order else ""
+        block = current[0]
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            lessons = layout.lessons_in_row(block.row)
+            index = [lesson.id for lesson in lessons].index(self._selected)
+            index += 1 if key == Qt.Key.Key_Right else -1
+            return lessons[index].id if 0 <= index < len(lessons) else ""
+        middle = (block.lesson.start.timestamp() + block.lesson.end.timestamp()) / 2
+        step = -1 if key == Qt.Key.Key_Up else 1
+        row = block.row + step
+        while 0 <= row < len(layout.rows):
+            lessons = layout.lessons_in_row(row)
+            if lessons:
+                return min(lessons, key=lambda lesson: (
+                    abs((lesson.start.timestamp() + lesson.end.timestamp()) / 2 - middle),
+                    lesson.start)).id
+            row += step
+        return ""
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Tab and Ctrl+Shift+Tab leave the calendar at once (Tab goes through its lessons).
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            forward = event.key() == Qt.Key.Key_Tab and not (
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            super().focusNextPrevChild(forward)
+            return True
+        return super().event(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        """Tab and Shift+Tab: the next or previous lesson in time; past the last (first), the
+        focus moves on as usual (Ctrl+Tab: at once)."""
+        order = self._lessons_in_time(self._ensure_layout())
+        if order:
+            if self._selected in order:
+                index = order.index(self._selected) + (1 if next else -1)
+            else:
+                index = 0 if next else len(order) - 1
+            if 0 <= index < len(order):
+                self.select_lesson(order[index])
+                return True
+        return super().focusNextPrevChild(next)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.update()
+        super().focusOutEvent(event)
 
     # -- painting ------------------------------------------------------------------------------
 
+    def _palette_colours(self) -> _Colours:
+        palette = self.palette()
+        key = palette.cacheKey()
+        cached = self._colour_cache
+        if cached is None or cached[0] != key:
+            cached = self._colour_cache = (key, _colours(palette))
+        return cached[1]
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._painter.set_font(self.font())
+            self._relayout()
+        elif event.type() == QEvent.Type.PaletteChange:
+            self.update()
+        super().changeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         layout = self._ensure_layout()
+        colours = self._palette_colours()
         painter = QPainter(self)
-        palette = self.palette()
-        height = self.height()
-        painter.fillRect(self.rect(), DAY_BACKGROUND)
-        metrics = painter.fontMetrics()
-        today = self._clock().astimezone(self._model.schedule.timezone).date()
-        span = LAST_HOUR - FIRST_HOUR
-
-        # Day columns and their headers; today tinted, night shaded.
-        for column in layout.columns:
-            left, width = column.left, column.width
-            night = NIGHT_BACKGROUND
-            if column.day == today:
-                painter.fillRect(QRectF(left, 0, width, height), TODAY_BACKGROUND)
-                night = TODAY_NIGHT_BACKGROUND
-            dawn_x, dusk_x = column.x_of(column.dawn), column.x_of(column.dusk)
-            if column.dawn > column.dusk:  # dark all day
-                dawn_x = dusk_x = left + width
-            if dawn_x > left:
-                painter.fillRect(QRectF(left, HEADER_HEIGHT, dawn_x - left, height), night)
-            if dusk_x < left + width:
-                painter.fillRect(QRectF(dusk_x, HEADER_HEIGHT, left + width - dusk_x, height),
-                                 night)
-            painter.setPen(QColor("#222222"))
-            label = f"{column.day:%a %d %b}" if self._mode == "week" else f"{column.day:%A %d %B}"
-            painter.drawText(QRectF(left, 2, width, metrics.height()),
-                             Qt.AlignmentFlag.AlignCenter, label)
-            for hour in range(FIRST_HOUR, LAST_HOUR + 1, 3 if self._mode == "week" else 1):
-                x = left + width * (hour - FIRST_HOUR) / span
-                painter.setPen(QColor("#e4e4e4"))
-                painter.drawLine(QPointF(x, HEADER_HEIGHT - 6), QPointF(x, height))
-                if hour < LAST_HOUR:
-                    painter.setPen(QColor("#777777"))
-                    painter.drawText(QPointF(x + 2, HEADER_HEIGHT - 8), f"{hour:02d}")
-            painter.setPen(QPen(QColor("#9a9a9a"), 1))
-            painter.drawLine(QPointF(left, 0), QPointF(left, height))
-
-        # Rows: aircraft, or instructors and solo.
-        text_colour = palette.color(palette.ColorRole.WindowText)
-        for index, (_row_id, label) in enumerate(layout.rows):
-            top = layout.row_top(index)
-            painter.setPen(QColor("#cccccc"))
-            painter.drawLine(QPointF(0, top), QPointF(self.width(), top))
-            painter.setPen(text_colour)
-            painter.drawText(QRectF(6, top, LABEL_WIDTH - 10, layout.row_height),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-                             | Qt.TextFlag.TextWordWrap, label)
-
-        # Lessons (only those in the part being repainted).
         exposed = QRectF(event.rect())
-        dragged = self._drag[0].lesson_id if self._drag is not None else None
-        for rect, lesson, read_only in layout.blocks:
-            if not rect.intersects(exposed):
-                continue
-            if lesson.id == dragged:
-                painter.setOpacity(0.35)
-                self._painter.paint(painter, rect, lesson, read_only=read_only)
-                painter.setOpacity(1.0)
-            else:
-                self._painter.paint(painter, rect, lesson, read_only=read_only)
-        if self._drag is not None and self._press is not None:
-            self._painter.paint_ghost(painter, self._drag[1], self._press.lesson)
+        painter.fillRect(exposed, colours.base)
+        grid = self._grid_rect(layout)
+        days = grid.intersected(exposed)
+        if not days.isEmpty():
+            painter.setClipRect(days)
+            self._paint_days(painter, layout, days, colours)
+        header = QRectF(grid.left(), 0, grid.width(), HEADER_HEIGHT).intersected(exposed)
+        if not header.isEmpty():
+            painter.setClipRect(header)
+            self._paint_header(painter, layout, header, colours)
+        labels = QRectF(0, HEADER_HEIGHT, LABEL_WIDTH, grid.height()).intersected(exposed)
+        if not labels.isEmpty():
+            painter.setClipRect(labels)
+            self._paint_row_labels(painter, layout, labels, colours)
+        painter.setClipping(False)
+        if exposed.top() < HEADER_HEIGHT and exposed.left() < LABEL_WIDTH:
+            self._paint_corner(painter, layout, colours)
+        painter.setPen(colours.frame)
+        painter.drawLine(QPointF(0, HEADER_HEIGHT - 0.5),
+                         QPointF(grid.right(), HEADER_HEIGHT - 0.5))
+        painter.drawLine(QPointF(LABEL_WIDTH - 0.5, 0), QPointF(LABEL_WIDTH - 0.5, grid.bottom()))
+        painter.end()
 
-        # Now.
+    def _visible_columns(self, layout: Layout, area: QRectF):
+        for column in layout.columns:
+            left, right = self._view_x(column.left), self._view_x(column.left + column.width)
+            if right >= area.left() and left <= area.right():
+                yield column, left, right
+
+    def _hour_step(self, layout: Layout) -> int:
+        """Hours between two labelled lines: what leaves room for the label."""
+        column = layout.columns[0]
+        per_hour = column.width * self.zoom / max(layout.last_hour - layout.first_hour, 1)
+        return next((step for step in (1, 2, 3, 4, 6, 12) if step * per_hour >= 26), 24)
+
+    @staticmethod
+    def _hour_ticks(layout: Layout, step: int) -> range:
+        """Offsets from the first hour shown of the hours labelled: those on a multiple of
+        ``step`` (06, 09, 12… every three hours)."""
+        first = layout.first_hour
+        return range((-first) % step, layout.last_hour - first, step)
+
+    def _paint_days(self, painter: QPainter, layout: Layout, area: QRectF,
+                    colours: _Colours) -> None:
+        today = self._clock().astimezone(self._model.schedule.timezone).date()
+        top, bottom = area.top(), area.bottom()
+        step = self._hour_step(layout)
+        hours = layout.last_hour - layout.first_hour
+        hour_lines, day_lines = [], []
+        for column, left, right in self._visible_columns(layout, area):
+            night = colours.night
+            if column.day == today:
+                painter.fillRect(QRectF(left, top, right - left, bottom - top), colours.today)
+                night = colours.today_night
+            dawn_x = self._view_x(column.x_of(column.dawn))
+            dusk_x = self._view_x(column.x_of(column.dusk))
+            if column.dawn > column.dusk:  # dark all day
+                dawn_x = dusk_x = right
+            if dawn_x > left:
+                painter.fillRect(QRectF(left, top, dawn_x - left, bottom - top), night)
+            if dusk_x < right:
+                painter.fillRect(QRectF(dusk_x, top, right - dusk_x, bottom - top), night)
+            for offset in self._hour_ticks(layout, step):
+                if offset:
+                    x = left + (right - left) * offset / hours
+                    hour_lines.append(QLineF(x, top, x, bottom))
+            day_lines.append(QLineF(left + 0.5, top, left + 0.5, bottom))
+        first = layout.row_at(top + self._sy)
+        last = layout.row_at(bottom + self._sy)
+        first = 0 if first is None else first
+        last = len(layout.rows) - 1 if last is None else last
+        for index in range(first, last + 2):
+            if index < len(layout.row_tops):
+                y = layout.row_tops[index] - self._sy - 0.5
+                hour_lines.append(QLineF(area.left(), y, area.right(), y))
+        painter.setPen(QPen(colours.grid, 1))
+        painter.drawLines(hour_lines)
+        painter.setPen(QPen(colours.frame, 1))
+        painter.drawLines(day_lines)
+
+        # Lessons, row by row, only those in the part being painted.
+        dragged = self._drag[0].lesson_id if self._drag is not None else None
+        items, faded = [], []
+        left_edge, right_edge = area.left(), area.right()
+        # (_block_rect, inlined: this runs for every block in view at every paint)
+        zoom, shift, down = self.zoom, LABEL_WIDTH - self._sx, self._sy
+        for index in range(first, last + 1):
+            for block in layout.by_row[index]:
+                left = shift + (block.left - LABEL_WIDTH) * zoom
+                right = shift + (block.right - LABEL_WIDTH) * zoom
+                if right < left_edge or left > right_edge:
+                    continue
+                (faded if block.lesson.id == dragged else items).append(
+                    (left, block.top - down, right - left, block.bottom - block.top,
+                     block.lesson, block.read_only))
+        zone = self._model.schedule.timezone
+        self._painter.paint_blocks(painter, items, mode=self._mode, zone=zone)
+        if faded:
+            painter.setOpacity(0.35)
+            self._painter.paint_blocks(painter, faded, mode=self._mode, zone=zone)
+            painter.setOpacity(1.0)
+        for block in layout.by_lesson.get(self._selected, ()):
+            rect = self._block_rect(block)
+            painter.setPen(QPen(colours.highlight, 2))
+            painter.drawRect(rect.adjusted(-1, -1, 1, 1))
+            if self.hasFocus() and rect.width() > 16:
+                painter.setPen(QPen(colours.highlighted_text, 1, Qt.PenStyle.DotLine))
+                painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        painter.setFont(self.font())  # (the blocks leave theirs)
+        if self._drag is not None and self._press is not None:
+            left, right, row = self._drag[1]
+            ghost_top = layout.row_top(row) + ROW_PADDING - self._sy
+            ghost = QRectF(QPointF(self._view_x(left), ghost_top),
+                           QPointF(self._view_x(right),
+                                   layout.row_tops[row + 1] - ROW_PADDING - self._sy))
+            self._painter.paint_ghost(painter, ghost, self._press.lesson, outline=colours.text,
+                                      mode=self._mode, zone=zone)
+
         now = self._clock().timestamp()
         index = layout.column_of(now)
         if index is not None:
-            now_x = layout.columns[index].x_of(now)
-            painter.setPen(QPen(QColor("#e0245e"), 2))
-            painter.drawLine(QPointF(now_x, HEADER_HEIGHT - 4), QPointF(now_x, height))
-        painter.end()
+            now_x = self._view_x(layout.columns[index].x_of(now))
+            painter.setPen(QPen(NOW_LINE, 2))
+            painter.drawLine(QPointF(now_x, top), QPointF(now_x, bottom))
+
+    def _paint_header(self, painter: QPainter, layout: Layout, area: QRectF,
+                      colours: _Colours) -> None:
+        metrics = painter.fontMetrics()
+        step = self._hour_step(layout)
+        hours = layout.last_hour - layout.first_hour
+        now = self._clock().timestamp()
+        for column, left, right in self._visible_columns(layout, area):
+            # The day's name over the part of its column in view.
+            shown_left, shown_right = max(left, area.left()), min(right, area.right())
+            label = f"{column.day:%a %d %b}" if self._mode == "week" else f"{column.day:%A %d %B}"
+            label = metrics.elidedText(label, Qt.TextElideMode.ElideRight,
+                                       max(int(shown_right - shown_left) - 4, 0))
+            painter.setPen(colours.text)
+            painter.drawText(QRectF(shown_left, 2, shown_right - shown_left, metrics.height()),
+                             Qt.AlignmentFlag.AlignCenter, label)
+            painter.setPen(colours.muted)
+            top = HEADER_HEIGHT - 8 - metrics.ascent()
+            for offset in self._hour_ticks(layout, step):
+                x = left + (right - left) * offset / hours
+                painter.drawStaticText(QPointF(x + 2, top),
+                                       self._hour_labels[(layout.first_hour + offset) % 24])
+            painter.setPen(colours.frame)
+            painter.drawLine(QPointF(left + 0.5, 0), QPointF(left + 0.5, HEADER_HEIGHT))
+        index = layout.column_of(now)
+        if index is not None:
+            now_x = self._view_x(layout.columns[index].x_of(now))
+            painter.setPen(QPen(NOW_LINE, 2))
+            painter.drawLine(QPointF(now_x, HEADER_HEIGHT - 4), QPointF(now_x, HEADER_HEIGHT))
+
+    def _paint_row_labels(self, painter: QPainter, layout: Layout, area: QRectF,
+                          colours: _Colours) -> None:
+        first = layout.row_at(area.top() + self._sy)
+        last = layout.row_at(area.bottom() + self._sy)
+        first = 0 if first is None else first
+        last = len(layout.rows) - 1 if last is None else last
+        for index in range(first, last + 1):
+            top = layout.row_top(index) - self._sy
+            height = layout.row_height(index)
+            painter.setPen(colours.grid)
+            painter.drawLine(QPointF(0, top - 0.5), QPointF(LABEL_WIDTH, top - 0.5))
+            painter.setPen(colours.text)
+            painter.drawText(QRectF(6, top, LABEL_WIDTH - 10, height),
+                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+                             | Qt.TextFlag.TextWordWrap, layout.rows[index][1])
+
+    def _paint_corner(self, painter: QPainter, layout: Layout, colours: _Colours) -> None:
+        """The hours shown (they stretch to early and late lessons) and the zoom."""
+        painter.setPen(colours.muted)
+        text = f"{layout.first_hour:02d}:00–{layout.last_hour:02d}:00"
+        if self.zoom > 1.0:
+            text += f"  ×{self.zoom:.1f}"
+        painter.drawText(QRectF(6, 2, LABEL_WIDTH - 10, HEADER_HEIGHT - 4),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, text)
 
     # -- mouse and keys ------------------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             block = self._block_at(event.position())
             self._press = None
-            if block is not None and not block[2]:
-                layout = self._ensure_layout()
-                row = self._row_at(layout, event.position().y(), clamp=True)
-                self._press = _Press(lesson=block[1], position=event.position(), row=row)
+            if block is not None:
+                self.select_lesson(block.lesson.id, scroll=False)
+                if event.button() == Qt.MouseButton.LeftButton and not block.read_only:
+                    self._press = _Press(lesson=block.lesson, position=event.position())
+            elif self._grid_rect(self._ensure_layout()).contains(event.position()):
+                self.select_lesson("")
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -452,35 +1001,38 @@ class CalendarView(QWidget):
             self._drag_to(press, event.position())
             return
         lesson = self.lesson_at(event.position())
-        zone = self._model.schedule.timezone
-        self.setToolTip("" if lesson is None else "\n".join((
-            f"{lesson.student} — {lesson.instructor or 'solo'}",
-            f"{lesson.aircraft}, {lesson.flight_type.replace('_', ' ').lower()}, "
-            f"{lesson.departure}{' → ' + lesson.destination if lesson.destination else ''}",
-            f"{lesson.start.astimezone(zone):%a %H:%M}–{lesson.end.astimezone(zone):%H:%M}",
-            f"status {lesson.status}" + (f", weather {lesson.verdict}" if lesson.verdict else ""),
-            *lesson.reasons)))
-        self.lesson_hovered.emit("" if lesson is None else lesson.id)
+        hovered = "" if lesson is None else lesson.id
+        if hovered != self._hovered:
+            self._hovered = hovered
+            self.setToolTip("" if lesson is None else plain_tooltip(self.describe(lesson)))
+            self.lesson_hovered.emit(hovered)
         super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        if self._hovered:
+            self._hovered = ""
+            self.setToolTip("")
+            self.lesson_hovered.emit("")
+        super().leaveEvent(event)
 
     def _drag_to(self, press: _Press, position: QPointF) -> None:
         """Follow the mouse: the ghost snapped to 15 minutes and to a row."""
         layout = self._ensure_layout()
-        _column, pressed_at = self._time_at(layout, press.position.x())
-        _column, now_at = self._time_at(layout, position.x())
         lesson = press.lesson
-        start = self._snap(lesson.start + (now_at - pressed_at), down=False)
+        moved = self._moment_at(layout, position.x()) - self._moment_at(layout, press.position.x())
+        start = self._snap(lesson.start + moved, down=False)
         end = start + (lesson.end - lesson.start)
         row = self._row_at(layout, position.y(), clamp=True)
+        assert row is not None
+        span = layout.span(start.timestamp(), end.timestamp())
+        if span is None:  # dragged beyond the visible days: keep the last good place
+            return
         target = MoveRequest(lesson_id=lesson.id, start=start, end=end,
                              row_kind=self._rows_kind, row_id=layout.rows[row][0])
-        ghost = layout.block_rect(start.timestamp(), end.timestamp(), row)
-        if ghost is None:  # dragged beyond the visible days: keep the last good place
-            return
         if self._drag is None:
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
             self.setToolTip("")
-        self._drag = (target, ghost)
+        self._drag = (target, (span[0], max(span[1], span[0] + 6), row))
         self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -503,17 +1055,77 @@ class CalendarView(QWidget):
         self._cancel_drag()
         block = self._block_at(event.position())
         if block is not None:
-            _rect, lesson, read_only = block
-            (self.lesson_opened if read_only else self.edit_requested).emit(lesson.id)
+            self.select_lesson(block.lesson.id, scroll=False)
+            (self.lesson_opened if block.read_only else self.edit_requested).emit(block.lesson.id)
             return
         if self._can_book:
             slot = self.slot_at(event.position())
             if slot is not None:
                 self.book_requested.emit(slot)
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            block = self._block_at(QPointF(event.pos()))
+            if block is not None:
+                self.select_lesson(block.lesson.id, scroll=False)
+                self.context_menu_requested.emit(ContextRequest(
+                    position=event.globalPos(), lesson_id=block.lesson.id))
+            else:
+                slot = self.slot_at(QPointF(event.pos()))
+                if slot is not None:
+                    self.context_menu_requested.emit(ContextRequest(position=event.globalPos(),
+                                                                    slot=slot))
+            event.accept()
+            return
+        # The menu key or Shift+F10: the selected lesson's menu, beside it.
+        lesson = self.selected_lesson()
+        if lesson is not None:
+            self.ensure_visible(lesson.id)
+            rect = self.lesson_rects(lesson.id)[0]
+            grid = self._grid_rect(self._ensure_layout())
+            corner = QPointF(min(max(rect.left() + 4, grid.left()), grid.right() - 4),
+                             min(max(rect.bottom() - 2, grid.top()), grid.bottom() - 4))
+            self.context_menu_requested.emit(ContextRequest(
+                position=self.mapToGlobal(corner.toPoint()), lesson_id=lesson.id))
+        event.accept()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape and (self._drag is not None or self._press is not None):
+        key = event.key()
+        if key == Qt.Key.Key_Escape and (self._drag is not None or self._press is not None):
             self._cancel_drag()
+            event.accept()
+            return
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        if plain and key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            target = self._neighbour(key)
+            if target:
+                self.select_lesson(target)
+            event.accept()
+            return
+        if plain and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.open_selected():
+            event.accept()
+            return
+        if plain and key == Qt.Key.Key_Delete and self._selected:
+            self.cancel_requested.emit(self._selected)
+            event.accept()
+            return
+        if plain and key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown):
+            sign = -1 if key == Qt.Key.Key_PageUp else 1
+            self._vbar.setValue(self._vbar.value() + sign * self._vbar.pageStep())
+            event.accept()
+            return
+        if event.matches(QKeySequence.StandardKey.ZoomIn) or (
+                key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal)
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.zoom_in()
+            event.accept()
+            return
+        if event.matches(QKeySequence.StandardKey.ZoomOut):
+            self.zoom_out()
+            event.accept()
+            return
+        if key == Qt.Key.Key_0 and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.reset_zoom()
             event.accept()
             return
         super().keyPressEvent(event)

@@ -1,5 +1,8 @@
-"""What the dispatcher does to lessons from the main window: book, edit, move, check the weather,
-fix a refused edit.
+"""What the dispatcher does to lessons from the main window: book, edit, move, cancel, check the
+weather, fix a refused edit.
+
+"The lesson" of a menu command or key is the one selected on the calendar (a click, the arrow
+keys); Return and the weather check fall back on the one last under the mouse.
 
 The window builds the menus and wires the calendar to these; what comes of an action goes out as
 signals (a status-bar line, an edit that ended or was refused, "read the replica again").
@@ -15,16 +18,23 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.models.calendar_model import CalendarModel
+from app.models.free_slot import Proposal, propose_lesson
 from app.models.lessons import Lesson, load_schedule, parse_time
 from app.services.api_client import ApiClient
 from app.services.background import run_in_background
 from app.services.lesson_edits import EditOutcome, LessonEdits
+from app.services.policy_warnings import warning_codes
 from app.services.replica import Replica
 from app.services.sync_loop import SyncLoop
 from app.views.calendar_view import MoveRequest, SlotRequest
+from app.views.cancel_lesson_dialog import CancelLessonDialog
 from app.views.lesson_editor import LessonEditor
+from app.views.move_lesson_dialog import MoveLessonDialog
+from app.views.policy_warning_dialog import PolicyWarningDialog
 
 __all__ = ["LessonActions"]
+
+_LIVE = frozenset({"SCHEDULED", "AT_RISK"})  # what can still be moved or cancelled
 
 
 class LessonActions(QObject):
@@ -59,7 +69,11 @@ class LessonActions(QObject):
         self._can_edit = can_edit
         self._is_instructor = is_instructor
         self.editor: LessonEditor | None = None
-        self._hovered_lesson = ""  # the lesson last under the mouse (Return edits it)
+        self.cancel_dialog: CancelLessonDialog | None = None
+        self.move_dialog: MoveLessonDialog | None = None
+        self.warning_dialog: PolicyWarningDialog | None = None  # "move anyway?"
+        self._hovered_lesson = ""  # the lesson last under the mouse
+        self._selected_lesson = ""  # the lesson selected on the calendar
 
     def _say(self, text: str, timeout: int = 0) -> None:
         self.message.emit(text, timeout)
@@ -67,6 +81,18 @@ class LessonActions(QObject):
     def remember_hovered(self, lesson_id: str) -> None:
         if lesson_id:
             self._hovered_lesson = lesson_id
+
+    def remember_selected(self, lesson_id: str) -> None:
+        self._selected_lesson = lesson_id
+
+    @property
+    def selected_lesson_id(self) -> str:
+        return self._selected_lesson
+
+    @property
+    def current_lesson_id(self) -> str:
+        """The selected lesson, else the one last under the mouse ("" when neither)."""
+        return self._selected_lesson or self._hovered_lesson
 
     def _lesson(self, lesson_id: str) -> Lesson | None:
         return next((lesson for lesson in self._calendar_model.schedule.lessons
@@ -111,16 +137,38 @@ class LessonActions(QObject):
             self.editor = None
 
     def new_lesson(self) -> None:
+        """A new lesson (Ctrl+N) in the next free slot inside school hours (``free_slot``),
+        found in the replica off the GUI thread; the editor opens when it is known."""
+        if self.editor is not None or self._is_instructor():
+            self.open_lesson_editor()  # (says why not)
+            return
+        replica, now = self._replica, self._clock()
+        run_in_background(lambda: propose_lesson(replica, now=now), self._open_proposed,
+                          self._proposal_failed, owner=self)
+
+    def _open_proposed(self, proposal: Proposal | None) -> None:
+        if proposal is None:
+            self._say("No free aircraft inside school hours in the next two weeks: choose the "
+                      "time in the editor.", 15_000)
+            self.open_lesson_editor()
+            return
+        self.open_lesson_editor(start=proposal.start, aircraft_id=proposal.aircraft_id)
+
+    def _proposal_failed(self, error: Exception) -> None:
+        self._say(f"Could not look for a free slot ({error}): choose the time in the editor.",
+                  15_000)
         self.open_lesson_editor()
 
-    def edit_hovered(self) -> None:
-        """The editor for the lesson last under the mouse (Return on the calendar)."""
-        self.edit_lesson(self._hovered_lesson)
+    def edit_current(self) -> None:
+        """The editor for the selected lesson, else the one last under the mouse (Return on the
+        calendar)."""
+        self.edit_lesson(self.current_lesson_id)
 
     def edit_lesson(self, lesson_id: str, read_only: bool = False) -> LessonEditor | None:
         """The editor for a lesson on the calendar (read-only when asked, or not one's own)."""
         if not lesson_id:
-            self._say("Point at a lesson on the calendar first.", 10_000)
+            self._say("Select a lesson on the calendar first: click it, or move to it with the "
+                      "arrow keys.", 10_000)
             return None
         lesson = self._lesson(lesson_id)
         if lesson is None:
@@ -157,7 +205,9 @@ class LessonActions(QObject):
 
     def move_lesson(self, request: MoveRequest) -> None:
         """A lesson dragged elsewhere, sent at once; a refusal leaves it where it was and says why
-        (status bar and ``edit_refused``)."""
+        (status bar and ``edit_refused``). When the school's booking policy only warns, the
+        lesson shows at its new place, marked, while a small dialog asks: "Move anyway" sends it
+        again with the warnings accepted, "Cancel" drops the move and it goes back."""
         lesson = self._lesson(request.lesson_id)
         if lesson is None:
             self._refuse_move("That lesson is no longer on the calendar: it may have been "
@@ -172,18 +222,21 @@ class LessonActions(QObject):
         elif request.row_kind == "instructor":  # the solo row: no instructor
             fields["instructor_id"] = request.row_id
         edits, lesson_id, version = self._edits, lesson.id, lesson.version
+        zone = self._calendar_model.schedule.timezone
+        what = f"Moving {lesson.student}'s lesson to {request.start.astimezone(zone):%a %d %b %H:%M}"
 
         def work() -> EditOutcome:
-            outcome = edits.save(lesson_id=lesson_id, fields=fields, base_version=version)
-            if outcome.refused:  # a refused drag leaves nothing behind: the lesson snaps back
-                edits.discard(outcome.mutation_id)
-            return outcome
+            return _settled(edits, edits.save(lesson_id=lesson_id, fields=fields,
+                                              base_version=version))
 
         self._say("Moving the lesson…")
-        run_in_background(work, self._on_moved, self._on_move_failed, owner=self)
+        run_in_background(work, lambda outcome: self._on_moved(outcome, what),
+                          self._on_move_failed, owner=self)
 
-    def _on_moved(self, outcome: EditOutcome) -> None:
-        if outcome.refused:
+    def _on_moved(self, outcome: EditOutcome, what: str = "This move") -> None:
+        if outcome.needs_acknowledgement:
+            self._ask_move_anyway(outcome, what)
+        elif outcome.refused:
             self._refuse_move(f"The lesson was not moved: {outcome.message}")
         elif outcome.state == "queued":
             self._say(outcome.message, 15_000)
@@ -196,21 +249,144 @@ class LessonActions(QObject):
         self._refuse_move(f"The lesson was not moved: {error}")
         self._after_lesson_edit()
 
+    def _ask_move_anyway(self, outcome: EditOutcome, what: str) -> None:
+        if self.warning_dialog is not None:  # (a drag cannot start while it is open)
+            self.warning_dialog.close()
+        dialog = PolicyWarningDialog(what=what, warnings=outcome.warnings, parent=self.parent())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._move_anyway(outcome, what))
+        dialog.rejected.connect(lambda: self._drop_move(outcome))
+        dialog.finished.connect(lambda *_: self._forget_warning_dialog(dialog))
+        self.warning_dialog = dialog
+        self._say("The school's booking policy warns about this move: move it anyway, or "
+                  "cancel it.")
+        dialog.open()
+
+    def _forget_warning_dialog(self, dialog: PolicyWarningDialog) -> None:
+        if self.warning_dialog is dialog:
+            self.warning_dialog = None
+
+    def _move_anyway(self, outcome: EditOutcome, what: str) -> None:
+        edits, mutation_id = self._edits, outcome.mutation_id
+        codes = warning_codes(outcome.warnings)
+        self._say("Moving the lesson anyway…")
+        run_in_background(lambda: _settled(edits, edits.acknowledge(mutation_id, codes)),
+                          lambda answer: self._on_moved(answer, what), self._on_move_failed,
+                          owner=self)
+
+    def _drop_move(self, outcome: EditOutcome) -> None:
+        edits, mutation_id = self._edits, outcome.mutation_id
+
+        def dropped(_changes: object) -> None:
+            self._say("The lesson was not moved.", 10_000)
+            self._after_lesson_edit()
+
+        def failed(error: Exception) -> None:
+            self._say(f"The move could not be dropped ({error}): it waits among the alerts.",
+                      15_000)
+            self._after_lesson_edit()
+
+        run_in_background(lambda: edits.discard(mutation_id), dropped, failed, owner=self)
+
+    def ask_move(self, lesson_id: str | None = None) -> MoveLessonDialog | None:
+        """Move a lesson from the keyboard (the selected one by default): a new start and
+        aircraft, sent as a drag's move is."""
+        lesson = self._changeable(lesson_id, "move")
+        if lesson is None:
+            return None
+        dialog = MoveLessonDialog(lesson=lesson, schedule=self._calendar_model.schedule,
+                                  clock=self._clock, parent=self.parent())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.move_lesson(dialog.request()))
+        dialog.finished.connect(lambda *_: setattr(self, "move_dialog", None))
+        self.move_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- cancelling -----------------------------------------------------------------------
+
+    def ask_cancel(self, lesson_id: str | None = None) -> CancelLessonDialog | None:
+        """Delete on the calendar (the selected lesson by default): asks why, then cancels it
+        (``cancel_lesson``); "Keep lesson" leaves it as it is."""
+        lesson = self._changeable(lesson_id, "cancel")
+        if lesson is None:
+            return None
+        dialog = CancelLessonDialog(lesson=lesson, zone=self._calendar_model.schedule.timezone,
+                                    parent=self.parent())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.cancel_lesson(lesson.id, dialog.reason()))
+        dialog.finished.connect(lambda *_: setattr(self, "cancel_dialog", None))
+        self.cancel_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def cancel_lesson(self, lesson_id: str, reason: str) -> None:
+        """Cancel a lesson with ``reason`` (kept in its notes) through the service, as the
+        editor's "Cancel lesson" does; a refusal leaves it as it was and says why."""
+        edits = self._edits
+        self._say("Cancelling the lesson…")
+        run_in_background(lambda: edits.cancel_lesson(lesson_id, reason), self._on_cancelled,
+                          self._on_cancel_failed, owner=self)
+
+    def _on_cancelled(self, outcome: EditOutcome) -> None:
+        self._say(outcome.message, 15_000 if outcome.state != "applied" else 5_000)
+        self.lesson_saved.emit(outcome)
+        self._after_lesson_edit()
+
+    def _on_cancel_failed(self, error: Exception) -> None:
+        self._say(f"The lesson was not cancelled: {error}", 15_000)
+        self._after_lesson_edit()
+
+    def can_change(self, lesson: Lesson) -> bool:
+        """Whether ``lesson`` may be moved or cancelled here now (a menu enables its commands
+        by this; asking anyway says why not)."""
+        return self._can_edit(lesson) and lesson.status in _LIVE and lesson.version is not None
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        """The lesson of the calendar's schedule with that id."""
+        return self._lesson(lesson_id) if lesson_id else None
+
+    def _changeable(self, lesson_id: str | None, verb: str) -> Lesson | None:
+        """The lesson to move or cancel, or None after saying why it cannot be."""
+        lesson_id = self._selected_lesson if lesson_id is None else lesson_id
+        if self.cancel_dialog is not None or self.move_dialog is not None:
+            (self.cancel_dialog or self.move_dialog).raise_()
+            return None
+        lesson = self._lesson(lesson_id) if lesson_id else None
+        if lesson is None:
+            self._say(f"Select the lesson to {verb} first: click it, or move to it with the "
+                      "arrow keys.", 10_000)
+            return None
+        if not self._can_edit(lesson):
+            self._say(f"You may {verb} only the lessons you teach: ask the front desk.", 10_000)
+            return None
+        if lesson.status not in _LIVE:
+            self._say(f"This lesson is {lesson.status.replace('_', ' ').lower()}: there is "
+                      f"nothing to {verb}.", 10_000)
+            return None
+        if lesson.version is None:
+            self._say(f"This lesson has not reached the service yet: {verb} it once it is sent.",
+                      10_000)
+            return None
+        return lesson
+
     def _refuse_move(self, message: str) -> None:
         self._say(message, 15_000)
         self.edit_refused.emit(message)
 
     # -- weather --------------------------------------------------------------------------
 
-    def check_hovered_weather(self) -> None:
-        self.check_lesson_weather(self._hovered_lesson)
+    def check_current_weather(self) -> None:
+        """The selected lesson's weather, else the one last under the mouse."""
+        self.check_lesson_weather(self.current_lesson_id)
 
     def check_lesson_weather(self, lesson_id: str) -> None:
         """Ask the service to judge a lesson's weather now; the verdict goes to the status bar."""
         client = self._client
         lesson = self._lesson(lesson_id) if lesson_id else None
         if lesson is None:
-            self._say("Point at a lesson on the calendar first.", 10_000)
+            self._say("Select a lesson on the calendar first: click it, or move to it with the "
+                      "arrow keys.", 10_000)
             return
         if client is None or lesson.version is None:
             self._say("This lesson's weather can be checked once it has reached the service.",
@@ -260,3 +436,11 @@ class LessonActions(QObject):
         self._say("That change is no longer waiting (it was sent or dropped): nothing to fix.",
                   10_000)
         self.outdated.emit()
+
+
+def _settled(edits: LessonEdits, outcome: EditOutcome) -> EditOutcome:
+    """A refused move leaves nothing behind (the lesson snaps back), unless the policy only
+    warns: then it waits, shown where it would go, for "Move anyway" or "Cancel"."""
+    if outcome.refused and not outcome.needs_acknowledgement:
+        edits.discard(outcome.mutation_id)
+    return outcome

@@ -6,6 +6,11 @@ back through ``LessonEdits.save`` and are shown inline, with the field at fault 
 the dialog stays open to fix and save again (the same outbox edit is amended) or to cancel (the
 refused edit is dropped: nothing half-written stays).
 
+When the school's booking policy only warns (outside someone's availability, a forecast below
+minimums…), the warnings are listed with "Book anyway" (the same edit sent again with them
+accepted; the lesson keeps which) and "Change it" (back to the form; the next save is judged
+afresh). A rule the school blocks is a plain refusal: no "Book anyway".
+
 Times are entered in the school's time zone and sent in UTC.
 """
 
@@ -26,15 +31,17 @@ from app.models.lessons import Lesson, Schedule
 from app.services.api_client import ApiError, Offline
 from app.services.background import run_in_background
 from app.services.lesson_edits import EditOutcome, LessonEdits
+from app.services.policy_warnings import PolicyWarning, warning_codes
+from app.models.labels import FLIGHT_TYPE_LABELS, status_label
+from app.views.plain_text import make_plain
+from app.views.theme import message_colour, message_style, stripe_css, verdict_style
 
 __all__ = ["LessonEditor", "FLIGHT_TYPES"]
 
 # The service's FlightType values, with what the desk calls them.
-FLIGHT_TYPES = (("DUAL", "Dual"), ("SOLO", "Solo"), ("CROSS_COUNTRY", "Cross-country"),
-                ("INSTRUMENT", "Instrument"))
+FLIGHT_TYPES = tuple(FLIGHT_TYPE_LABELS.items())
 _ICAO = re.compile(r"^[A-Z0-9]{4}$")
 _LIVE = ("SCHEDULED", "AT_RISK")
-_INVALID_STYLE = "border: 1px solid #d0302f;"
 SOLO_TEXT = "— solo —"
 
 
@@ -80,6 +87,9 @@ class LessonEditor(QDialog):
         self._owns_refused = False
         # The service's last refusal (field, message): shown until the next save.
         self._service_error: tuple[str | None, str] | None = None
+        # What the school's policy warned about the refused edit, while the form still shows
+        # what was warned about ("Book anyway" books exactly that).
+        self._warnings: tuple[PolicyWarning, ...] = ()
         self._busy = False
         self._highlighted: QWidget | None = None
         self.setWindowTitle("New lesson" if lesson is None
@@ -153,12 +163,15 @@ class LessonEditor(QDialog):
         self.closed_label.setWordWrap(True)
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d0302f;")
+        self.error_label.setStyleSheet(f"color: {message_colour('error', self.palette()).name()};")
         self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label = QLabel(self)
         self.weather_label = QLabel(self)
         self.weather_label.setWordWrap(True)
+        # Names, notes and the service's refusals are shown as typed, never as markup.
+        make_plain(self.closed_label, self.error_label, self.status_label, self.weather_label)
         self.weather_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._build_warnings()
 
         self.buttons = QDialogButtonBox(self)
         self.save_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Save)
@@ -176,6 +189,7 @@ class LessonEditor(QDialog):
         layout.addWidget(self.closed_label)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.warnings_panel)
         layout.addWidget(self.weather_label)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
@@ -185,6 +199,34 @@ class LessonEditor(QDialog):
             "departure": self.departure, "destination": self.destination,
             "flight_type": self.flight_type, "notes": self.notes,
         }
+
+    def _build_warnings(self) -> None:
+        """The policy's warnings about a refused edit, with "Book anyway" and "Change it"."""
+        self.warnings_panel = QWidget(self)
+        self.warnings_label = QLabel(self.warnings_panel)
+        self.warnings_label.setObjectName("policy-warnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings_label.setStyleSheet(message_style("warning", self.palette()))
+        make_plain(self.warnings_label)  # the service's words, names and all
+        self.book_anyway_button = QPushButton("&Book anyway", self.warnings_panel)
+        self.book_anyway_button.setToolTip("Book it as it is, with these warnings accepted; the "
+                                           "lesson keeps which were accepted, by whom and when")
+        self.change_button = QPushButton("C&hange it", self.warnings_panel)
+        self.change_button.setToolTip("Back to the form: change the lesson and save again")
+        for button in (self.book_anyway_button, self.change_button):
+            button.setAutoDefault(False)  # Enter never books over a warning by accident
+        self.book_anyway_button.clicked.connect(self.book_anyway)
+        self.change_button.clicked.connect(self.change_it)
+        choices = QHBoxLayout()
+        choices.addStretch(1)
+        choices.addWidget(self.change_button)
+        choices.addWidget(self.book_anyway_button)
+        layout = QVBoxLayout(self.warnings_panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.warnings_label)
+        layout.addLayout(choices)
+        self.warnings_panel.hide()
 
     def _fill(self, lesson: Lesson | None, *, start: datetime | None, aircraft_id: str | None,
               instructor_id: str | None, flight_type: str | None) -> None:
@@ -231,7 +273,7 @@ class LessonEditor(QDialog):
         closed = lesson is not None and lesson.status not in _LIVE
         if closed:
             self._read_only = True
-            self.closed_label.setText(f"This lesson is {lesson.status.replace('_', ' ').lower()} "
+            self.closed_label.setText(f"This lesson is {status_label(lesson.status).lower()} "
                                       "and can no longer be changed.")
         self.closed_label.setVisible(closed)
         for widget in self._fields.values():
@@ -270,6 +312,11 @@ class LessonEditor(QDialog):
     @property
     def refused_mutation(self) -> str | None:
         return self._refused
+
+    @property
+    def warnings(self) -> tuple[PolicyWarning, ...]:
+        """What the school's policy warns about the edit as the form shows it (() when none)."""
+        return self._warnings
 
     def problem(self) -> tuple[str, str] | None:
         """The first local rule the form breaks: (field, message), or None."""
@@ -350,6 +397,24 @@ class LessonEditor(QDialog):
                                              base_version=base_version, retry_of=retry_of),
                           self._on_saved, self._on_save_failed, owner=self)
 
+    def book_anyway(self) -> None:
+        """Send the refused edit again with the policy's warnings accepted (in the background);
+        the outcome decides whether the dialog closes, as a save's does."""
+        if not self._warnings or self._refused is None or self._busy or self._edits is None:
+            return
+        edits, mutation_id = self._edits, self._refused
+        codes = warning_codes(self._warnings)
+        self._set_busy(True, "Booking it anyway…")
+        run_in_background(lambda: edits.acknowledge(mutation_id, codes), self._on_saved,
+                          self._on_acknowledge_failed, owner=self)
+
+    def change_it(self) -> None:
+        """Back to the form: the warnings go; the next save amends the same edit and is judged
+        afresh."""
+        self._show_warnings(())
+        self._validate()
+        self.start_time.setFocus()
+
     def cancel_lesson(self, reason: str) -> None:
         """Cancel this lesson with ``reason`` (in the background); closes when done."""
         if self._lesson is None or self._read_only or self._busy or self._edits is None:
@@ -397,7 +462,17 @@ class LessonEditor(QDialog):
             edit.setCursorPosition(position)
 
     def _on_input(self, *_: object) -> None:
+        if self._warnings:  # they were about the lesson as it was: a save asks again
+            self._show_warnings(())
         self._validate()
+
+    def _show_warnings(self, warnings: tuple[PolicyWarning, ...]) -> None:
+        self._warnings = warnings
+        self.warnings_label.setText(
+            "The school's booking policy warns about this lesson:\n"
+            + "\n".join(f"• {warning.sentence}" for warning in warnings)
+            + "\nBook it anyway, or change it." if warnings else "")
+        self.warnings_panel.setVisible(bool(warnings))
 
     def _validate(self) -> tuple[str, str] | None:
         """Show the first local problem (or clear it); Save is enabled only without one."""
@@ -411,7 +486,8 @@ class LessonEditor(QDialog):
             self._show_error(*self._service_error)
         else:
             self._show_error(None, "")
-        self.save_button.setEnabled(problem is None and not self._busy)
+        # While warned: book anyway or change it, not the same save again.
+        self.save_button.setEnabled(problem is None and not self._busy and not self._warnings)
         return problem
 
     def _show_error(self, field: str | None, message: str) -> None:
@@ -424,19 +500,22 @@ class LessonEditor(QDialog):
             self._highlighted.setStyleSheet("")
             self._highlighted.setProperty("invalid", False)
         if widget is not None:
-            widget.setStyleSheet(_INVALID_STYLE)
+            widget.setStyleSheet(
+                f"border: 1px solid {message_colour('error', self.palette()).name()};")
             widget.setProperty("invalid", True)
         self._highlighted = widget
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self._busy = busy
         self.status_label.setText(text)
-        for button in (self.save_button, self.close_button, self.cancel_lesson_button):
+        for button in (self.save_button, self.close_button, self.cancel_lesson_button,
+                       self.book_anyway_button, self.change_button):
             button.setEnabled(not busy)
         if not busy:
-            self.save_button.setEnabled(self.problem() is None)
+            self.save_button.setEnabled(self.problem() is None and not self._warnings)
 
     def _on_saved(self, outcome: EditOutcome) -> None:
+        self._show_warnings(outcome.warnings if outcome.needs_acknowledgement else ())
         self._set_busy(False)
         self.saved.emit(outcome)
         if outcome.state == "applied":
@@ -449,8 +528,12 @@ class LessonEditor(QDialog):
         else:
             self._refused = outcome.mutation_id
             self._lesson_id = outcome.lesson_id
-            self._service_error = (outcome.field, outcome.message)
+            # Warnings have their own panel; a plain refusal is the red line under the form.
+            self._service_error = (None if outcome.needs_acknowledgement
+                                   else (outcome.field, outcome.message))
             self._validate()
+            if outcome.needs_acknowledgement:
+                self.book_anyway_button.setFocus()
 
     def _on_cancelled(self, outcome: EditOutcome) -> None:
         self._set_busy(False)
@@ -461,6 +544,13 @@ class LessonEditor(QDialog):
             self._validate()
         else:
             self.accept()
+
+    def _on_acknowledge_failed(self, error: Exception) -> None:
+        self._show_warnings(())
+        self._set_busy(False)
+        self._service_error = (None, f"It could not be booked anyway: {error} Save again to "
+                                     "send it as it is now.")
+        self._validate()
 
     def _on_save_failed(self, error: Exception) -> None:
         self._set_busy(False)
@@ -494,9 +584,9 @@ class LessonEditor(QDialog):
         verdict = str(check.get("verdict", "UNKNOWN"))
         reasons = [str(reason.get("text", "")) for reason in check.get("reasons", [])
                    if isinstance(reason, dict) and reason.get("text")]
-        colours = {"GO": "#1a7f37", "MARGINAL": "#b7791f", "NO_GO": "#d0302f"}
-        self.weather_label.setStyleSheet(f"color: {colours.get(verdict, '#555555')};")
-        text = f"Weather: {verdict.replace('_', '-')}"
+        style = verdict_style(verdict)  # the verdict's colour, glyph and words, as everywhere
+        self.weather_label.setStyleSheet(stripe_css(style))
+        text = f"Weather: {style.tag}"
         if reasons:
             text += " — " + "; ".join(reasons)
         self.weather_label.setText(text)
@@ -511,6 +601,7 @@ class LessonEditor(QDialog):
             message = f"The weather could not be checked: {error}"
         else:
             message = f"The weather could not be checked ({error}): try again."
-        self.weather_label.setStyleSheet("color: #d0302f;")
+        self.weather_label.setStyleSheet(
+            f"color: {message_colour('error', self.palette()).name()};")
         self.weather_label.setText(message)
         self.weather_failed.emit(message)

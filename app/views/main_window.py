@@ -21,32 +21,44 @@ from app.models.alerts import Alert, build_alerts
 from app.models.alerts_model import AlertsModel
 from app.models.calendar_model import CalendarModel
 from app.models.lessons import Lesson, Schedule, load_school, load_schedule
-from app.models.weather_board_model import WeatherBoardModel
+from app.models.weather_board_model import WeatherBoardModel, WeatherRole
 from app.services.api_client import Account, ApiClient
 from app.services.background import run_in_background
-from app.services.lesson_edits import LessonEdits
+from app.services.edit_history import RecordingLessonEdits
 from app.services.replica import Changes, Replica
 from app.services.sync_engine import SyncStatus
 from app.services.sync_loop import SyncLoop
+from app.views.accounts_dialog import AccountsDialog
 from app.views.alert_actions import AlertActions
 from app.views.alerts_dock import AlertsDock
+from app.views.calendar_actions import CalendarActions
 from app.views.calendar_view import CalendarView, MoveRequest, ViewMode
 from app.views.conflict_dialog import ConflictDialog
 from app.views.lesson_actions import LessonActions
+from app.views.legend_dialog import LegendDialog
 from app.views.lesson_editor import LessonEditor
+from app.views.message_log import MessageLog
 from app.views.metrics_panel import MetricsPanel
 from app.views.shortcuts_dialog import ShortcutsDialog
 from app.views.sign_in_again import SignInAgain
 from app.views.sign_in_dialog import SignInDialog
 from app.views.reschedule_review import RescheduleReview
 from app.views.weather_board import WeatherBoard
+from app.views.dispatch_sheet import DispatchSheet
+from app.views.filter_bar import FilterBar
+from app.views.find_bar import FindBar
+from app.views.lesson_jump import LessonJump
+from app.views.undo_history import UndoHistory
+from app.views.plain_text import make_plain
+from app.views.theme import message_style
 
 __all__ = ["MainWindow"]
 
 ALERTS_AHEAD = timedelta(days=14)
 # Saved dock layouts of another version are not restored: a dock added since (the metrics, in
-# version 1) would otherwise squeeze in beside the others instead of taking its tab.
-STATE_VERSION = 1
+# version 1; the messages, in 2) would otherwise squeeze in beside the others instead of taking
+# its tab.
+STATE_VERSION = 2
 
 
 class MainWindow(QMainWindow):
@@ -96,15 +108,20 @@ class MainWindow(QMainWindow):
         # Above the calendar while offline: what it shows is the last known schedule.
         self.offline_banner = QLabel(self)
         self.offline_banner.setObjectName("offline-banner")
-        self.offline_banner.setStyleSheet("QLabel#offline-banner { background: #fff3c4; "
-                                          "color: #5d4300; padding: 6px; font-weight: bold; }")
+        self.offline_banner.setStyleSheet(message_style("warning", self.palette())
+                                          + " font-weight: bold;")
         self.offline_banner.setWordWrap(True)
         self.offline_banner.hide()
         central = QWidget(self)
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(0, 0, 0, 0)
         central_layout.setSpacing(0)
+        # Find (Ctrl+F) and the filter of the lessons shown: bars above the calendar.
+        self.find_bar = FindBar(replica=replica, clock=clock, parent=central)
+        self.filter_bar = FilterBar(model=self.calendar_model, parent=central)
         central_layout.addWidget(self.offline_banner)
+        central_layout.addWidget(self.find_bar)
+        central_layout.addWidget(self.filter_bar)
         central_layout.addWidget(self.calendar, 1)
         self.setCentralWidget(central)
         self._instructor_id: str | None = None
@@ -130,11 +147,32 @@ class MainWindow(QMainWindow):
                 self.tabifyDockWidget(self.weather_board, self.metrics_panel)
                 self.weather_board.raise_()
             self.metrics_panel.refreshed.connect(self._show_sweep)
-        self.lesson_edits = LessonEdits(sync_loop.engine)
+        # Every status-bar message, whole (the bar cuts long ones): View › Messages, "Details…".
+        self.message_log = MessageLog(parent=self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.message_log)
+        bottom = self.weather_board or self.metrics_panel
+        if bottom is not None:
+            # A tab beside the weather and the metrics, closed until asked for.
+            self.tabifyDockWidget(bottom, self.message_log)
+            bottom.raise_()
+        self.message_log.hide()
+        self.legend_dialog: LegendDialog | None = None
+        # Every edit that took is recorded for Edit › Undo (which sends the opposite edit).
+        self.lesson_edits = RecordingLessonEdits(sync_loop.engine, clock=clock)
+        self.undo_history = UndoHistory(edits=self.lesson_edits, parent=self)
+        self.dispatch_sheet = DispatchSheet(
+            replica=replica, day=lambda: self.calendar.day, clock=clock, parent=self,
+            weather_reports=lambda: [self.weather_model.index(row, 0).data(WeatherRole.REPORT)
+                                     for row in range(self.weather_model.rowCount())])
         self.lesson_actions = LessonActions(
             calendar_model=self.calendar_model, edits=self.lesson_edits, replica=replica,
             sync_loop=sync_loop, client=client, clock=clock, can_edit=self.can_edit,
             is_instructor=lambda: self.is_instructor, parent=self)
+        # Zoom, Move…/Cancel lesson… on the selection, and the calendar's context menus.
+        self.calendar_actions = CalendarActions(
+            calendar=self.calendar, lessons=self.lesson_actions, settings=self._settings,
+            reschedules=lambda: self.reschedule_review.model.reschedules,
+            open_request=self.show_reschedule_review, parent=self)
         self.alert_actions = AlertActions(alerts_model=self.alerts_model, replica=replica,
                                           sync_loop=sync_loop, client=client, parent=self)
         self.calendar.set_rows("instructor" if self._settings.value("calendar/rows") == "instructor"
@@ -144,6 +182,7 @@ class MainWindow(QMainWindow):
         self._build_reschedule_menu()
         self._build_status_bar()
         self._build_file_and_help_menus()
+        self._build_edit_menu()
         self.sign_in_flow: SignInAgain | None = None
         if client is not None:
             self.sign_in_flow = SignInAgain(client=client, sync_loop=sync_loop, replica=replica,
@@ -154,9 +193,11 @@ class MainWindow(QMainWindow):
         self._applied_role = (self.is_instructor, account.id if account is not None else None)
         if self.is_instructor:
             self._enter_instructor_mode()
+        self._show_admin_actions()
 
         self.calendar.range_changed.connect(lambda *_: self.reload())
         self._connect_actions()
+        self._connect_find_and_undo()
         self.alerts_dock.count_changed.connect(lambda *_: self._update_title())
         self.alerts_dock.request_activated.connect(self.show_reschedule_review)
         sync_loop.changed.connect(self._on_changed)
@@ -184,6 +225,12 @@ class MainWindow(QMainWindow):
     def account(self) -> Account | None:
         """Who is signed in (role decides what may be changed); None without a client."""
         return self.client.account if self.client is not None else None
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage the school's accounts (File › Accounts…)."""
+        account = self.account
+        return (account.role if account is not None else self._remembered_role) == "admin"
 
     @property
     def is_instructor(self) -> bool:
@@ -214,6 +261,8 @@ class MainWindow(QMainWindow):
         self.sync_action.triggered.connect(self._sync_loop.sync_now)
         view.addActions([self.today_action, self.previous_action, self.next_action])
         view.addSeparator()
+        view.addActions(self.calendar_actions.zoom_actions())
+        view.addSeparator()
         rows = QActionGroup(self)
         self.rows_aircraft_action = QAction("Rows by &aircraft", self, checkable=True,
                                             shortcut=QKeySequence("Ctrl+Shift+A"))
@@ -240,6 +289,11 @@ class MainWindow(QMainWindow):
             self.metrics_panel.toggleViewAction().toggled.connect(self.metrics_action.setChecked)
             self.metrics_action.triggered.connect(self._toggle_metrics)
             view.addAction(self.metrics_action)
+        view.addAction(self.message_log.toggleViewAction())
+        self.legend_action = QAction("&Legend", self, shortcut=QKeySequence("Ctrl+L"))
+        self.legend_action.setToolTip("What every colour and glyph means")
+        self.legend_action.triggered.connect(lambda: self.show_legend())
+        view.addAction(self.legend_action)
         view.addAction(self.sync_action)
 
     def _build_reschedule_menu(self) -> None:
@@ -278,7 +332,17 @@ class MainWindow(QMainWindow):
                                              "once you have signed in again")
         self.sign_in_again_action.setEnabled(False)
         self.sign_in_again_action.triggered.connect(lambda: self.sign_in_again())
-        file_menu.addActions([self.sign_in_again_action, self.quit_action])
+        # Admins only (``_show_admin_actions``): the service refuses everyone else anyway.
+        self.accounts_action = QAction("&Accounts…", self)
+        self.accounts_action.setToolTip("Who may sign in to this school: create accounts, change "
+                                        "roles, disable them, mail password links")
+        self.accounts_action.triggered.connect(lambda: self.show_accounts())
+        self.accounts_dialog: AccountsDialog | None = None
+        file_menu.addActions([self.sign_in_again_action, self.accounts_action])
+        file_menu.addSeparator()
+        file_menu.addActions(self.dispatch_sheet.actions())
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
         help_menu = bar.addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self, shortcut=QKeySequence("F1"))
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -288,6 +352,30 @@ class MainWindow(QMainWindow):
         help_menu.addActions([self.shortcuts_action, self.about_action])
         self.shortcuts_dialog: ShortcutsDialog | None = None
         self.about_box: QMessageBox | None = None
+
+    def _build_edit_menu(self) -> None:
+        """Edit, after File: undo and redo of lesson edits, find, and the calendar's filter."""
+        bar = self.menuBar()
+        edit_menu = QMenu("&Edit", self)
+        bar.insertMenu(bar.actions()[1], edit_menu)
+        self.undo_action, self.redo_action = self.undo_history.actions()
+        self.find_action = QAction("&Find…", self)
+        self.find_action.setShortcuts(QKeySequence.StandardKey.Find)
+        self.find_action.setToolTip("Find a student, instructor, aircraft or lesson")
+        self.find_action.triggered.connect(self.find_bar.open)
+        self.filter_action = QAction("F&ilter lessons…", self, shortcut=QKeySequence("Ctrl+Shift+F"))
+        self.filter_action.setToolTip("Show only some instructors', aircraft's, statuses' or "
+                                      "verdicts' lessons")
+        self.filter_action.triggered.connect(self.filter_bar.open)
+        self.show_all_action = QAction("Show &all lessons", self)
+        self.show_all_action.setToolTip("Clear the filter")
+        self.show_all_action.setEnabled(False)
+        self.show_all_action.triggered.connect(self.filter_bar.clear)
+        self.filter_bar.changed.connect(
+            lambda applied: self.show_all_action.setEnabled(applied.active))
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.find_action, self.filter_action, self.show_all_action])
 
     def show_shortcuts(self) -> None:
         """Help › Keyboard shortcuts (F1): read from the menus as they are now."""
@@ -324,15 +412,64 @@ class MainWindow(QMainWindow):
         return self.sign_in_flow.open(email=self._user_email,
                                       message=self._sync_loop.status.message)
 
+    def show_accounts(self) -> AccountsDialog | None:
+        """File › Accounts… (admins): the school's accounts; the one already open is raised."""
+        if self.client is None or not self.is_admin:
+            return None
+        if self.accounts_dialog is not None:
+            self.accounts_dialog.raise_()
+            return self.accounts_dialog
+        account = self.account
+        dialog = AccountsDialog(client=self.client,
+                                own_account_id=account.id if account is not None else "",
+                                parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: setattr(self, "accounts_dialog", None))
+        self.accounts_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _show_admin_actions(self) -> None:
+        self.accounts_action.setVisible(self.client is not None and self.is_admin)
+
     def _signed_in_again(self, session: Any) -> None:
+        if session.account.email != self._user_email:
+            self.undo_history.clear()  # the steps were someone else's: not theirs to undo
         self._user_email = session.account.email
         self._show_user()
         self._apply_role()
 
+    def show_legend(self) -> LegendDialog:
+        """View › Legend: every status, verdict and flight category with its glyph and colour."""
+        if self.legend_dialog is not None:
+            self.legend_dialog.raise_()
+            return self.legend_dialog
+        dialog = LegendDialog(parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: setattr(self, "legend_dialog", None))
+        self.legend_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def show_message(self, text: str, timeout: int = 0) -> None:
+        """A status-bar message, kept whole in the messages dock; one too long for the bar gets
+        a "Details…" link beside it that opens the dock on it."""
+        self.statusBar().showMessage(text, timeout)
+        self.message_log.add(text)
+        room = max(self.statusBar().width() - sum(
+            widget.sizeHint().width() for widget in (
+                self.sweep_label, self.user_label, self.online_label, self.sync_label,
+                self.pending_label) if widget.isVisible()) - 60, 80)
+        self.details_label.setVisible(self.statusBar().fontMetrics().horizontalAdvance(text) > room)
+
     def show_reschedule_review(self, request_id: str = "") -> None:
-        """Show and raise the reschedule review (Ctrl+3), on ``request_id`` when given."""
+        """Show and raise the reschedule review (Ctrl+3), on ``request_id`` when given; a dock
+        too narrow for its cards is widened (to most of the window, the calendar keeps a part)."""
         self.reschedule_review.show()
         self.reschedule_review.raise_()
+        wanted = min(round(self.width() * 0.6), 1200)
+        if self.reschedule_review.width() < wanted and not self.reschedule_review.isFloating():
+            self.resizeDocks([self.reschedule_review], [wanted], Qt.Orientation.Horizontal)
         if request_id:
             self.reschedule_review.show_request(request_id)
         self.reschedule_review.list_view.setFocus()
@@ -351,6 +488,17 @@ class MainWindow(QMainWindow):
         self.sync_progress.hide()
         self._was_syncing = False
         self.sweep_label = QLabel(self)  # the service's weather sweep, from the metrics
+        # Beside a message cut off by the bar's width: the whole text is in the messages dock.
+        self.details_label = QLabel('<a href="messages">Details…</a>', self)
+        self.details_label.setToolTip("The whole message, in the messages dock")
+        self.details_label.linkActivated.connect(lambda _link: self.message_log.reveal_last())
+        self.details_label.hide()
+        self.statusBar().messageChanged.connect(
+            lambda text: self.details_label.setVisible(self.details_label.isVisible() and bool(text)))
+        self.statusBar().addWidget(self.details_label)
+        # The e-mail, the service's words: shown as they are (the online label alone has a link).
+        make_plain(self.user_label, self.sync_label, self.pending_label, self.sweep_label,
+                   self.offline_banner)
         for widget in (self.sweep_label, self.user_label, self.online_label, self.sync_progress,
                        self.sync_label, self.pending_label):
             self.statusBar().addPermanentWidget(widget)
@@ -406,14 +554,16 @@ class MainWindow(QMainWindow):
         if (visible.timezone != self.calendar_model.schedule.timezone
                 and not self.calendar_model.schedule.school):
             # First load: the school's zone decides where "today" and the week begin.
-            self.calendar_model.set_schedule(visible)
+            self.filter_bar.set_schedule(visible)  # the lessons the filter lets through
             self.alerts_model.set_alerts(alerts)
             self._school = visible.school
             self._show_user()
             self.reload()
             return
-        self.calendar_model.set_schedule(visible)
+        self.filter_bar.set_schedule(visible)  # the lessons the filter lets through
         self.alerts_model.set_alerts(alerts)
+        self.message_log.set_timezone(visible.timezone)
+        self._show_sync_time(self._sync_loop.status)  # now in the school's zone
         self._school = visible.school or self._school
         if self.weather_board is not None:
             self.weather_board.set_airports(upcoming.airports)
@@ -424,7 +574,7 @@ class MainWindow(QMainWindow):
 
     def _load_error(self, error: Exception) -> None:
         message = f"Could not read the local schedule: {error}"
-        self.statusBar().showMessage(message)
+        self.show_message(message)
         self.load_failed.emit(message)
 
     def _on_changed(self, changes: Changes) -> None:
@@ -442,11 +592,7 @@ class MainWindow(QMainWindow):
                   "signed_out": '<a href="sign-in">Signed out — sign in again</a>',
                   "error": f"Sync error: {status.message}"}
         self.online_label.setText(states.get(status.state, status.state))
-        if status.last_sync_at is not None:
-            local = status.last_sync_at.astimezone()
-            self.sync_label.setText(f"Last sync {local:%H:%M:%S}")
-        else:
-            self.sync_label.setText("Not synced yet")
+        self._show_sync_time(status)
         extra = ""
         if status.conflicts:
             extra += f", {status.conflicts} conflict(s)"
@@ -464,13 +610,23 @@ class MainWindow(QMainWindow):
         if status.state == "idle":
             self._apply_role()  # an offline start's silent sign-in has just happened, say
 
+    def _show_sync_time(self, status: SyncStatus) -> None:
+        if status.last_sync_at is not None:
+            # The school's zone, named: the desk may sit in another zone than the school.
+            local = status.last_sync_at.astimezone(self.calendar_model.schedule.timezone)
+            self.sync_label.setText(f"Last sync {local:%H:%M:%S %Z}")
+        else:
+            self.sync_label.setText("Not synced yet")
+
     def _toggle_metrics(self) -> None:
-        """Ctrl+4: bring the metrics to the front (opening them if closed); hide them when they
-        are what one sees already."""
+        """Ctrl+4: bring the metrics to the front (opening them if closed, raising their tab if
+        behind the weather); hide them only when they are what one sees already."""
         panel = self.metrics_panel
         if panel is None:
             return
-        if panel.isVisible():
+        # A tab behind another one is "visible" to Qt but not on screen: raise it, don't hide it.
+        in_front = panel.isVisible() and not panel.visibleRegion().isEmpty()
+        if in_front:
             panel.hide()
         else:
             panel.show()
@@ -488,7 +644,7 @@ class MainWindow(QMainWindow):
             return
         if status.last_sync_at is not None:
             zone = self.calendar_model.schedule.timezone
-            as_of = f"as of {status.last_sync_at.astimezone(zone):%H:%M}"
+            as_of = f"as of {status.last_sync_at.astimezone(zone):%H:%M %Z}"
         else:
             as_of = "(never synced with the service)"
         self.offline_banner.setText(
@@ -510,6 +666,7 @@ class MainWindow(QMainWindow):
         """Instructor mode on or off as the account (or the remembered role) says, when that
         changed: at start, after a silent or a new sign-in."""
         account = self.account
+        self._show_admin_actions()
         applied = (self.is_instructor, account.id if account is not None else None)
         if applied == self._applied_role:
             return
@@ -577,18 +734,18 @@ class MainWindow(QMainWindow):
         self.new_lesson_action.setProperty("books_lessons", True)
         self.new_lesson_action.triggered.connect(lessons.new_lesson)
         self.edit_lesson_action = QAction("&Edit lesson…", self, shortcut=QKeySequence("Return"))
-        self.edit_lesson_action.setToolTip("Open the lesson under the mouse")
-        self.edit_lesson_action.triggered.connect(lessons.edit_hovered)
+        self.edit_lesson_action.setToolTip("Open the selected lesson")
+        self.edit_lesson_action.triggered.connect(lessons.edit_current)
         # Return only while the calendar has the focus: elsewhere (the alerts list, a text field)
         # Return keeps its own meaning.
         self.edit_lesson_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.calendar.addAction(self.edit_lesson_action)
         self.lesson_weather_action = QAction("Check &weather for lesson", self,
                                              shortcut=QKeySequence("Ctrl+Shift+W"))
-        self.lesson_weather_action.setToolTip("Judge the weather of the lesson under the mouse now")
-        self.lesson_weather_action.triggered.connect(lessons.check_hovered_weather)
+        self.lesson_weather_action.setToolTip("Judge the weather of the selected lesson now")
+        self.lesson_weather_action.triggered.connect(lessons.check_current_weather)
         menu.addActions([self.new_lesson_action, self.edit_lesson_action,
-                         self.lesson_weather_action])
+                         self.lesson_weather_action, *self.calendar_actions.lesson_actions()])
 
     def _connect_actions(self) -> None:
         lessons, alerts = self.lesson_actions, self.alert_actions
@@ -600,13 +757,27 @@ class MainWindow(QMainWindow):
         self.alerts_dock.edit_activated.connect(alerts.review_edit)
         self.alerts_dock.notification_activated.connect(alerts.show_failed_mail)
         self.alerts_dock.lesson_activated.connect(self.show_lesson)
+        self.alerts_dock.weather_activated.connect(alerts.show_weather)
+        alerts.open_lesson.connect(self.show_lesson)
+        alerts.open_review.connect(self.show_reschedule_review)
         alerts.edit_again.connect(lessons.edit_again)
         lessons.lesson_saved.connect(self.lesson_saved)
         lessons.edit_refused.connect(self.edit_refused)
         for actions in (lessons, alerts):
-            actions.message.connect(self.statusBar().showMessage)
+            actions.message.connect(self.show_message)
             actions.outdated.connect(self.reload)
             actions.read_failed.connect(self._load_error)
+
+    def _connect_find_and_undo(self) -> None:
+        # A found lesson, and the lesson an undo changed, are shown and selected on the calendar.
+        self.lesson_jump = LessonJump(calendar=self.calendar, filter_bar=self.filter_bar,
+                                      loaded=self.loaded, reload=self.reload, parent=self)
+        self.find_bar.lesson_chosen.connect(self.lesson_jump.go)
+        self.undo_history.show_lesson.connect(self.lesson_jump.go)
+        self.undo_history.outdated.connect(self.reload)
+        self.undo_history.outdated.connect(self._sync_loop.refresh_status)
+        for source in (self.lesson_jump, self.undo_history, self.dispatch_sheet):
+            source.message.connect(self.show_message)
 
     @property
     def lesson_editor(self) -> LessonEditor | None:
@@ -636,6 +807,7 @@ class MainWindow(QMainWindow):
 
     def show_lesson(self, lesson_id: str) -> None:
         """An alert's lesson: the calendar goes to its day, then the lesson opens."""
+        self.filter_bar.reveal(lesson_id)  # a filter hiding it is cleared
         alert = next((item for item in self.alerts_model.alerts
                       if item.lesson_id == lesson_id and item.when is not None), None)
         if alert is None or self._lesson(lesson_id) is not None:

@@ -15,19 +15,22 @@ from typing import Any
 from PySide6.QtCharts import (QBarSeries, QBarSet, QCategoryAxis, QChart, QChartView, QLineSeries,
                               QValueAxis)
 from PySide6.QtCore import QMargins, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QShowEvent
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QPainter, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from app.models.lessons import parse_time
 from app.services.api_client import Offline
 from app.services.background import run_in_background
+from app.views.plain_text import make_plain
+from app.views.theme import CHART_COLOURS
 
 __all__ = ["MetricsPanel", "format_duration", "describe_sweep"]
 
-BOOKINGS_COLOUR = QColor("#8a9bb5")
-CONFLICTS_COLOUR = QColor("#d64541")
-RESCHEDULES_COLOUR = QColor("#3a9d5d")
+BOOKINGS_COLOUR = CHART_COLOURS["bookings"]
+CONFLICTS_COLOUR = CHART_COLOURS["conflicts"]
+RESCHEDULES_COLOUR = CHART_COLOURS["reschedules"]
 SWEEP_STUCK_AFTER = timedelta(hours=1)  # sweeps take seconds; one "running" this long has died
 
 
@@ -57,12 +60,12 @@ def describe_sweep(sweep: dict[str, Any] | None, *, zone: tzinfo, now: datetime)
         return ""
     if finished is None:
         if now - started > SWEEP_STUCK_AFTER:
-            return (f"Weather sweep started {started.astimezone(zone):%H:%M} has not finished; "
+            return (f"Weather sweep started {started.astimezone(zone):%H:%M %Z} has not finished; "
                     "the next hourly sweep checks again")
-        return f"Weather sweep running since {started.astimezone(zone):%H:%M}"
+        return f"Weather sweep running since {started.astimezone(zone):%H:%M %Z}"
     counts = sweep.get("counts") or {}
     cancelled = (counts.get("actions") or {}).get("cancelled", 0)
-    return (f"Last sweep {finished.astimezone(zone):%H:%M}: {counts.get('lessons', 0)} checked, "
+    return (f"Last sweep {finished.astimezone(zone):%H:%M %Z}: {counts.get('lessons', 0)} checked, "
             f"{cancelled} cancelled")
 
 
@@ -106,6 +109,7 @@ class MetricsPanel(QDockWidget):
         form.addRow("Average rescheduling time:", self.average_label)
         self.note_label = QLabel(totals)
         self.note_label.setWordWrap(True)
+        make_plain(self.note_label)
         self.note_label.hide()
         form.addRow(self.note_label)
         self.refresh_button = QPushButton("&Refresh", totals)
@@ -120,6 +124,7 @@ class MetricsPanel(QDockWidget):
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumSize(420, 180)
         self._build_chart()
+        self._follow_palette()
 
         layout = QHBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -196,7 +201,7 @@ class MetricsPanel(QDockWidget):
                        "press Refresh to try again.")
         elif isinstance(error, Offline):
             shown = self._fetched_at.astimezone(self.timezone) if self._fetched_at else None
-            since = f" from {shown:%H:%M}" if shown else ""
+            since = f" from {shown:%H:%M %Z}" if shown else ""
             message = (f"Offline — showing the figures{since}. They update when the service can "
                        "be reached again.")
         else:
@@ -208,6 +213,22 @@ class MetricsPanel(QDockWidget):
         self.refresh_failed.emit(message)
 
     # -- the chart ---------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+        super().changeEvent(event)
+
+    def _follow_palette(self) -> None:
+        """The chart draws its own background and labels: the window's palette, light or dark."""
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.chart.setBackgroundBrush(palette.color(QPalette.ColorRole.Base))
+        self.chart.legend().setLabelColor(text)
+        for axis in (self.dates_axis, self.counts_axis):
+            axis.setLabelsColor(text)
+            axis.setLinePenColor(palette.color(QPalette.ColorRole.Mid))
+            axis.setGridLineColor(palette.color(QPalette.ColorRole.Midlight))
 
     def _build_chart(self) -> None:
         """Series and axes are made once and kept (the chart owns them); ``_draw`` changes values."""

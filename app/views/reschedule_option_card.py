@@ -9,12 +9,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.models.reschedule_model import OptionView
+from app.views.plain_text import make_plain
+from app.views.theme import VERDICT_STYLES, badge_css, verdict_style
 
 __all__ = ["OptionCard", "VERDICT_COLOURS"]
 
-# Text on a tinted badge: dark enough to read, the colour a pilot expects for the verdict.
-VERDICT_COLOURS = {"GO": ("#1b5e20", "#dff3e0"), "MARGINAL": ("#8a5300", "#fff1d6")}
-_NO_FORECAST_COLOURS = ("#455a64", "#eceff1")
+# The verdict's badge: the theme's colours and glyph, as on the calendar and in the legend.
+VERDICT_COLOURS = {verdict: (style.text.name(), style.fill.name())
+                   for verdict, style in VERDICT_STYLES.items()}
 
 
 class OptionCard(QFrame):
@@ -41,12 +43,14 @@ class OptionCard(QFrame):
         self.pick_button = QPushButton("Pick for student", self)
         self.pick_button.setToolTip("The student chose this option on the phone: record it for them")
         self.pick_button.clicked.connect(lambda: self.pick_requested.emit(self._rank))
+        # Names and the model's justification are shown as written, never as markup.
+        make_plain(self.time_label, self.people_label, self.verdict_label, self.summary_label,
+                   self.justification_label)
         for label in (self.time_label, self.people_label, self.verdict_label, self.summary_label,
                       self.justification_label):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.time_label.setStyleSheet("font-weight: 600; font-size: 11pt;")
-        self.justification_label.setStyleSheet("color: #333333;")
         layout = QVBoxLayout(self)
         for widget in (self.title_label, self.time_label, self.people_label, self.verdict_label,
                        self.summary_label, self.justification_label):
@@ -67,11 +71,12 @@ class OptionCard(QFrame):
         """Show ``option`` (times in the school's ``zone``); ``chosen``: the student's pick."""
         self.setVisible(option is not None)
         self.setProperty("chosen", chosen)
-        # The student's pick stands out by its frame, not by colour alone.
+        # The student's pick stands out by its thick frame in the palette's highlight and its
+        # "✔ the student's pick" title, not by colour alone; the text keeps the palette's colours.
         self.setStyleSheet(
-            "QFrame#reschedule-option-card { border: 3px solid #1565c0; border-radius: 6px;"
-            " background: #eef4fc; }" if chosen else
-            "QFrame#reschedule-option-card { border: 1px solid #b0b0b0; border-radius: 6px; }")
+            "QFrame#reschedule-option-card { border: 3px solid palette(highlight);"
+            " border-radius: 6px; }" if chosen else
+            "QFrame#reschedule-option-card { border: 1px solid palette(mid); border-radius: 6px; }")
         if option is None:
             self._rank = 0
             return
@@ -81,11 +86,11 @@ class OptionCard(QFrame):
         self.time_label.setText(f"{start:%a %d %b}\n{start:%H:%M}–{end:%H:%M}")
         who = f"Instructor: {option.instructor}" if option.instructor_id else "Solo (no instructor)"
         self.people_label.setText(f"{who}\nAircraft: {option.aircraft}")
-        verdict = option.verdict or "no forecast yet"
-        foreground, background = VERDICT_COLOURS.get(option.verdict or "", _NO_FORECAST_COLOURS)
-        self.verdict_label.setText(f"Weather: {verdict}")
-        self.verdict_label.setStyleSheet(f"color: {foreground}; background: {background};"
-                                         " font-weight: 700; padding: 2px 6px; border-radius: 3px;")
+        # No verdict yet means no forecast yet: the unknown verdict's look, in those words.
+        style = verdict_style(option.verdict or "UNKNOWN")
+        verdict = style.label if option.verdict else "no forecast yet"
+        self.verdict_label.setText(f"Weather: {style.glyph} {verdict}")
+        self.verdict_label.setStyleSheet(badge_css(style))
         self.verdict_label.setProperty("verdict", option.verdict or "")
         # The summary says more than the verdict only when there is a forecast.
         self.summary_label.setText(option.weather_summary)

@@ -1,60 +1,46 @@
-"""The reschedule review: weather-cancelled lessons' requests on the left, the chosen one on the
-right — its lesson, state, who acted when, and its three options side by side — with the
-decisions the desk makes (confirm, pick for the student, reject, search again).
+"""The reschedule review: weather-cancelled lessons' requests in a list, the chosen one beside it
+(``RequestPanel``: its lesson, state, who acted when, its three options and the decisions the desk
+makes — confirm, pick for the student, reject, search again).
 
 The list and the options come from the replica (read off the GUI thread); who acted when comes
 from the service (``GET /reschedule/{id}``), or, offline, from the replica's timestamps. Every
 decision goes to the service in the background; on success a sync round follows so the calendar
 and alerts change too.
+
+The dock fits the room it is given: the list beside the request when the dock is wide, above it
+when narrow; the option cards side by side, or stacked; never a sideways scrollbar.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QHBoxLayout,
-    QInputDialog,
-    QLabel,
-    QListView,
-    QPushButton,
-    QScrollArea,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QDockWidget, QLabel, QListView, QPushButton, QSplitter, QWidget
 
-
-from app.models.lessons import parse_time
 from app.models.reschedule_model import (
-    STATE_LABELS,
     RescheduleListModel,
     RescheduleRole,
     Reschedules,
     RescheduleView,
     load_reschedules,
 )
-from app.services.api_client import ApiClient, ApiError, Offline, Refused, Unauthorized
+from app.services.api_client import ApiClient
 from app.services.background import run_in_background
 from app.services.replica import Replica
-from app.services.sync_engine import SyncStatus
 from app.services.sync_loop import SyncLoop
 from app.views.reschedule_option_card import OptionCard
+from app.views.reschedule_request_panel import (MANAGER_ROLES, OFFLINE_NOTE, OPTION_CARDS,
+                                                RequestPanel)
 
-__all__ = ["RescheduleReview"]
+__all__ = ["RescheduleReview", "OFFLINE_NOTE", "OPTION_CARDS", "MANAGER_ROLES"]
 
-OPTION_CARDS = 3
-MANAGER_ROLES = frozenset({"admin", "dispatcher"})
-OFFLINE_NOTE = "Offline — decisions need the service. Showing the request as last synced."
-_ERROR_STYLE = ("color: #8e0000; background: #fdecea; border: 1px solid #e0a0a0; padding: 6px;"
-                " border-radius: 4px;")
-_NOTE_STYLE = ("color: #5d4000; background: #fff4d6; border: 1px solid #e0c070; padding: 6px;"
-               " border-radius: 4px;")
+# Below this width the list goes above the request instead of beside it.
+SIDE_BY_SIDE_WIDTH = 760
+LIST_WIDTH = 240
 
 
 class RescheduleReview(QDockWidget):
@@ -79,113 +65,94 @@ class RescheduleReview(QDockWidget):
         super().__init__("Reschedule review", parent)
         self.setObjectName("reschedule-dock")
         self._replica = replica
-        self._sync_loop = sync_loop
-        self._client = client
-        self._clock = clock
-        self._busy = False
-        self._service_reachable = True  # False after a call found the service down
-        self._current: RescheduleView | None = None
         self._wanted: str | None = None  # a request to select once the replica has it
-        self._server: dict[str, dict[str, Any]] = {}  # the service's latest answer per request
-        self._history_for: str | None = None
 
         self.model = RescheduleListModel(parent=self)
         self.list_view = QListView(self)
         self.list_view.setModel(self.model)
         self.list_view.setWordWrap(True)
         self.list_view.setAlternatingRowColors(True)
-        self.list_view.setMinimumWidth(220)
+        self.list_view.setMinimumWidth(180)
         self.list_view.setSpacing(2)
+        # Long names wrap; a sideways scrollbar would hide the state at the end of the line.
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
 
-        panel = QWidget(self)
-        self.lesson_label = QLabel(panel)
-        self.lesson_label.setWordWrap(True)
-        self.lesson_label.setTextFormat(Qt.TextFormat.RichText)
-        self.state_label = QLabel(panel)
-        self.state_label.setWordWrap(True)
-        self.state_label.setStyleSheet("font-size: 11pt; font-weight: 600;")
-        self.offline_label = QLabel(OFFLINE_NOTE, panel)
-        self.offline_label.setWordWrap(True)
-        self.offline_label.setStyleSheet(_NOTE_STYLE)
-        self.message_label = QLabel(panel)
-        self.message_label.setWordWrap(True)
-        self.message_label.setStyleSheet(_ERROR_STYLE)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.hide()
+        self.panel = RequestPanel(sync_loop=sync_loop, client=client, clock=clock, parent=self)
+        self.panel.acted.connect(self._on_acted)
+        self.panel.acted.connect(self.acted)
+        self.panel.action_failed.connect(self.action_failed)
+        self.panel.request_shown.connect(self.request_shown)
 
-        self.cards = [OptionCard(parent=panel) for _ in range(OPTION_CARDS)]
-        cards_row = QHBoxLayout()
-        for card in self.cards:
-            card.pick_requested.connect(self.pick_for_student)
-            cards_row.addWidget(card, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.list_view)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([LIST_WIDTH, 900])
+        self.setWidget(self.splitter)
 
-        self.confirm_button = QPushButton("Confirm", panel)
-        self.confirm_button.setToolTip("Book the student's pick as the new lesson (Ctrl+Return)")
-        self.reject_button = QPushButton("Reject…", panel)
-        self.reject_button.setToolTip("None of these will do: close the request and reschedule by hand "
-                                      "(Ctrl+Backspace)")
-        self.search_button = QPushButton("Search again", panel)
-        self.search_button.setToolTip("Replace these options by a fresh search; the student gets a "
-                                      "new e-mail (Ctrl+Shift+R)")
-        self.confirm_button.clicked.connect(self.confirm)
-        self.reject_button.clicked.connect(lambda: self.reject())
-        self.search_button.clicked.connect(self.search_again)
-        buttons = QHBoxLayout()
-        for button in (self.confirm_button, self.reject_button, self.search_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        # Why a decision cannot be made now, in words (a greyed button alone does not say).
-        self.hint_label = QLabel(panel)
-        self.hint_label.setWordWrap(True)
-        self.hint_label.setStyleSheet("color: #555555;")
+    # -- the request panel's parts (the review is where the desk and the tests reach them) -
 
-        self.history_title = QLabel("<b>Who acted when</b>", panel)
-        self.history_label = QLabel(panel)
-        self.history_label.setWordWrap(True)
-        self.history_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.empty_label = QLabel("No reschedule requests. When weather cancels a lesson, its new "
-                                  "options appear here.", panel)
-        self.empty_label.setWordWrap(True)
+    @property
+    def cards(self) -> list[OptionCard]:
+        return self.panel.cards
 
-        layout = QVBoxLayout(panel)
-        layout.addWidget(self.empty_label)
-        layout.addWidget(self.lesson_label)
-        layout.addWidget(self.state_label)
-        layout.addWidget(self.offline_label)
-        layout.addWidget(self.message_label)
-        layout.addLayout(cards_row)
-        layout.addLayout(buttons)
-        layout.addWidget(self.hint_label)
-        layout.addWidget(self.history_title)
-        layout.addWidget(self.history_label)
-        layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(panel)
+    @property
+    def confirm_button(self) -> QPushButton:
+        return self.panel.confirm_button
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.list_view)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([250, 900])
-        self.setWidget(splitter)
+    @property
+    def reject_button(self) -> QPushButton:
+        return self.panel.reject_button
 
-        sync_loop.status_changed.connect(self._on_status)
-        self._show(None)
+    @property
+    def search_button(self) -> QPushButton:
+        return self.panel.search_button
+
+    @property
+    def lesson_label(self) -> QLabel:
+        return self.panel.lesson_label
+
+    @property
+    def state_label(self) -> QLabel:
+        return self.panel.state_label
+
+    @property
+    def offline_label(self) -> QLabel:
+        return self.panel.offline_label
+
+    @property
+    def message_label(self) -> QLabel:
+        return self.panel.message_label
+
+    @property
+    def hint_label(self) -> QLabel:
+        return self.panel.hint_label
+
+    @property
+    def history_title(self) -> QLabel:
+        return self.panel.history_title
+
+    @property
+    def history_label(self) -> QLabel:
+        return self.panel.history_label
+
+    @property
+    def empty_label(self) -> QLabel:
+        return self.panel.empty_label
 
     # -- public ---------------------------------------------------------------------------
 
     @property
     def current(self) -> RescheduleView | None:
         """The request the panel shows, as the replica last had it."""
-        return self._current
+        return self.panel.current
 
     @property
     def online(self) -> bool:
-        return (self._client is not None and self._service_reachable
-                and self._sync_loop.status.state not in ("offline", "signed_out"))
+        return self.panel.online
 
     def refresh(self) -> None:
         """Read the requests from the replica again (off the GUI thread); the selection stays."""
@@ -205,298 +172,67 @@ class RescheduleReview(QDockWidget):
         self.list_view.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.list_view.scrollTo(index)
-        self._show(self.model.data(index, RescheduleRole.REQUEST))
+        self.panel.show_request(self.model.data(index, RescheduleRole.REQUEST))
 
     def first_open_request(self) -> str | None:
         return next((r.id for r in self.model.reschedules.requests if r.is_open), None)
 
     def confirm(self) -> None:
         """Book the student's pick (the lesson's instructor, a dispatcher or an admin)."""
-        if self._current is not None and self.confirm_button.isEnabled():
-            request_id = self._current.id
-            self._act(request_id, "confirm", lambda client: client.confirm_reschedule(request_id))
+        self.panel.confirm()
 
     def pick_for_student(self, rank: int) -> None:
         """Record the student's choice (told on the phone): option ``rank``."""
-        if self._current is not None and self._may_pick():
-            request_id = self._current.id
-            self._act(request_id, "pick",
-                      lambda client: client.select_reschedule_option(request_id, rank))
+        self.panel.pick_for_student(rank)
 
     def reject(self, reason: str | None = None) -> None:
         """Close the request; without ``reason`` the person is asked for one (it may stay empty)."""
-        if self._current is None or not self.reject_button.isEnabled():
-            return
-        if reason is None:
-            reason, accepted = QInputDialog.getText(
-                self, "Reject the options",
-                "Why will none of these do? (The reason is kept with the request.)")
-            if not accepted:
-                return
-        request_id, text = self._current.id, reason.strip()
-        self._act(request_id, "reject", lambda client: client.reject_reschedule(request_id, text))
+        self.panel.reject(reason)
 
     def search_again(self) -> None:
         """Replace the request by one with freshly searched options (dispatchers and admins)."""
-        if self._current is not None and self.search_button.isEnabled():
-            request_id = self._current.id
-            self._act(request_id, "search_again",
-                      lambda client: client.search_reschedule_again(request_id))
+        self.panel.search_again()
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE_WIDTH
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
+            # Beside: the list a column; above: a few lines of it, the request the rest.
+            first = LIST_WIDTH if wide else max(event.size().height() // 4, 90)
+            total = event.size().width() if wide else event.size().height()
+            self.splitter.setSizes([first, max(total - first, 1)])
 
     # -- reading --------------------------------------------------------------------------
 
     def _loaded(self, reschedules: Reschedules) -> None:
-        keep = self._wanted or (self._current.id if self._current is not None else None)
+        current = self.panel.current
+        keep = self._wanted or (current.id if current is not None else None)
         self.model.set_reschedules(reschedules)
+        self.panel.set_reschedules(reschedules)
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and self._wanted is None and self.model.rowCount() > 0:
             row = 0
         if self.model.rowCount() == 0:
-            self._show(None)
+            self.panel.show_request(None)
         elif row >= 0:  # else the wanted request is not synced yet: the next refresh brings it
             self._wanted = None
             self.show_request(self.model.data(self.model.index(row, 0), RescheduleRole.ID))
         self.refreshed.emit()
 
     def _load_failed(self, error: Exception) -> None:
-        self._set_message(f"Could not read the requests from the local copy: {error}. "
-                          "Restart the app; if it happens again, report it.")
+        self.panel.set_message(f"Could not read the requests from the local copy: {error}. "
+                               "Restart the app; if it happens again, report it.")
 
     def _on_current_changed(self, current: Any, _previous: Any) -> None:
         request = self.model.data(current, RescheduleRole.REQUEST) if current.isValid() else None
-        if request is not None and (self._current is None or self._current.id != request.id):
-            self._show(request)
+        shown = self.panel.current
+        if request is not None and (shown is None or shown.id != request.id):
+            self.panel.show_request(request)
 
-    def _show(self, request: RescheduleView | None) -> None:
-        changed = (request is None) != (self._current is None) or (
-            request is not None and self._current is not None and request.id != self._current.id)
-        self._current = request
-        if changed:
-            self.message_label.hide()
-        has_request = request is not None
-        for widget in (self.lesson_label, self.state_label, self.history_title, self.history_label):
-            widget.setVisible(has_request)
-        self.empty_label.setVisible(not has_request)
-        zone = self.model.reschedules.timezone
-        if request is None:
-            for card in self.cards:
-                card.set_option(None, zone=zone, chosen=False)
-            self._update_buttons()
-            return
-        start, end = request.original_start.astimezone(zone), request.original_end.astimezone(zone)
-        teacher = f" with {request.instructor}" if request.instructor else " (solo)"
-        status = {"WEATHER_CANCELLED": "cancelled for weather", "AT_RISK": "at risk (weather)",
-                  "RESCHEDULED": "rescheduled"}.get(request.lesson_status,
-                                                    request.lesson_status.lower().replace("_", " "))
-        student, aircraft, teacher = (html.escape(text, quote=False)
-                                      for text in (request.student, request.aircraft, teacher))
-        self.lesson_label.setText(
-            f"<span style='font-size: 12pt; font-weight: 600'>{student}</span>"
-            f" — {request.flight_type.lower()} lesson in {aircraft}{teacher}"
-            f"<br>Was {start:%a %d %b %H:%M}–{end:%H:%M} ({zone.key}) · lesson {status}")
-        server = self._server.get(request.id)
-        state, selected = request.state, request.selected_rank
-        if server is not None and (request.version is None or server.get("version", 0) > request.version):
-            state, selected = server["state"], server.get("selected_rank")  # newer than the replica
-        self._show_state(request, state)
-        options = {option.rank: option for option in request.options}
-        for rank, card in enumerate(self.cards, start=1):
-            card.set_option(options.get(rank), zone=zone, chosen=rank == selected)
-        self._show_history(request)
-        self._update_buttons()
-
-    def _show_state(self, request: RescheduleView, state: str) -> None:
-        zone = self.model.reschedules.timezone
-        text = STATE_LABELS.get(state, state)
-        if state in ("PENDING_STUDENT", "PENDING_INSTRUCTOR"):
-            deadline = f"{request.expires_at.astimezone(zone):%a %d %b %H:%M}"
-            text += (f" — reply by {deadline}" if self._clock() < request.expires_at else
-                     f" — the reply time ran out {deadline}: search again, or reject and "
-                     "reschedule by hand")
-        elif state == "ACCEPTED" and request.selected_option is not None:
-            booked = request.selected_option.start.astimezone(zone)
-            text += f" — new lesson {booked:%a %d %b %H:%M}"
-        self.state_label.setText(text)
-        self.state_label.setProperty("state", state)
-
-    def _show_history(self, request: RescheduleView) -> None:
-        server = self._server.get(request.id)
-        if server is not None and "history" in server:
-            self._render_history(server["history"], offline=False)
-        else:
-            self._render_replica_history(request)
-        # Asked again only when the replica has a newer version than the history shown: every
-        # step of a request changes its version, and a reload of the calendar changes nothing.
-        stale = server is None or request.version is None or server.get("version", 0) < request.version
-        if self.online and stale:
-            if self._history_for != request.id:
-                self._history_for = request.id
-                client, request_id = self._client, request.id
-                run_in_background(lambda: client.get_reschedule_request(request_id),
-                                  lambda body: self._history_arrived(request_id, body),
-                                  lambda error: self._history_failed(request_id, error),
-                                  owner=self)
-        else:
-            self.request_shown.emit(request.id)
-
-    def _history_arrived(self, request_id: str, body: dict[str, Any]) -> None:
-        self._history_for = None
-        self._server[request_id] = body
-        if self._current is not None and self._current.id == request_id:
-            self._render_history(body.get("history", []), offline=False)
-            self.request_shown.emit(request_id)
-
-    def _history_failed(self, request_id: str, error: Exception) -> None:
-        self._history_for = None
-        if isinstance(error, Offline):
-            self._service_reachable = False
-            self._update_buttons()
-        if self._current is not None and self._current.id == request_id:
-            self._render_replica_history(self._current)
-            self.request_shown.emit(request_id)
-
-    def _render_history(self, steps: list[dict[str, Any]], *, offline: bool) -> None:
-        zone = self.model.reschedules.timezone
-        lines = []
-        for step in steps:
-            at = parse_time(step["at"]).astimezone(zone)
-            detail = f" — {step['detail']}" if step.get("detail") else ""
-            lines.append(f"{at:%a %d %b %H:%M} · {step['action']} by {step['actor']}{detail}")
-        self.history_title.setText("<b>Who acted when</b>")
-        self.history_label.setText("\n".join(lines) or "Nothing recorded yet.")
-
-    def _render_replica_history(self, request: RescheduleView) -> None:
-        zone = self.model.reschedules.timezone
-        lines = [f"{at.astimezone(zone):%a %d %b %H:%M} · {what}" for at, what in request.replica_history()]
-        self.history_title.setText("<b>Who acted when</b> (offline: times from the last sync; "
-                                   "who acted shows when the service is reachable)")
-        self.history_label.setText("\n".join(lines))
-
-    # -- deciding -------------------------------------------------------------------------
-
-    def _role(self) -> str:
-        account = self._client.account if self._client is not None else None
-        return account.role if account is not None else ""
-
-    def _is_manager(self) -> bool:
-        return self._role() in MANAGER_ROLES
-
-    def _teaches(self, request: RescheduleView) -> bool:
-        """The signed-in instructor teaches the lesson (or the student's pick)."""
-        account = self._client.account if self._client is not None else None
-        if account is None or account.role != "instructor":
-            return False
-        mine = {instructor for acc, instructor in self.model.reschedules.instructor_accounts
-                if acc == account.id}
-        selected = request.selected_option
-        return bool(mine & ({request.instructor_id, selected.instructor_id if selected else None} - {None}))
-
-    def _state(self) -> str:
-        request = self._current
-        if request is None:
-            return ""
-        server = self._server.get(request.id)
-        if server is not None and (request.version is None or server.get("version", 0) > request.version):
-            return server["state"]
-        return request.state
-
-    def _may_pick(self) -> bool:
-        return (self._current is not None and self.online and not self._busy and self._is_manager()
-                and self._state() == "PENDING_STUDENT")
-
-    def _update_buttons(self) -> None:
-        request, state = self._current, self._state()
-        ready = request is not None and self.online and not self._busy
-        is_open = state in ("PENDING_STUDENT", "PENDING_INSTRUCTOR")
-        may_decide = request is not None and (self._is_manager() or self._teaches(request))
-        self.confirm_button.setEnabled(ready and state == "PENDING_INSTRUCTOR" and may_decide)
-        self.reject_button.setEnabled(ready and is_open and may_decide)
-        self.search_button.setEnabled(ready and is_open and self._is_manager())
-        may_pick = self._may_pick()
-        for card in self.cards:
-            card.pick_button.setVisible(state == "PENDING_STUDENT" and self._is_manager())
-            card.pick_button.setEnabled(may_pick)
-        self.offline_label.setVisible(request is not None and not self.online)
-        self.hint_label.setText(self._hint(state, may_decide) if request is not None else "")
-        self.hint_label.setVisible(bool(self.hint_label.text()))
-
-    def _hint(self, state: str, may_decide: bool) -> str:
-        if not self.online or self._busy:
-            return ""
-        if state == "PENDING_STUDENT":
-            return ("Confirm books the student's pick: the student has not chosen yet. If they "
-                    "tell you by phone, press “Pick for student” under their option."
-                    if self._is_manager() else "Confirm becomes possible once the student has chosen.")
-        if state == "PENDING_INSTRUCTOR" and not may_decide:
-            return "Only the lesson's instructor or a dispatcher can confirm this request."
-        if state not in ("PENDING_STUDENT", "PENDING_INSTRUCTOR"):
-            return "This request is closed; nothing more to decide."
-        return ""
-
-    def _act(self, request_id: str, action: str, call: Callable[[ApiClient], dict[str, Any]]) -> None:
-        client = self._client
-        if client is None:
-            return
-        self._busy = True
-        self.message_label.hide()
-        self._update_buttons()
-        run_in_background(lambda: call(client), lambda body: self._acted(request_id, action, body),
-                          lambda error: self._refused(request_id, action, error), owner=self)
-
-    def _acted(self, request_id: str, action: str, body: dict[str, Any]) -> None:
-        self._busy = False
-        self._service_reachable = True
-        self._server[body["id"]] = body
+    def _on_acted(self, request_id: str, action: str) -> None:
         if action == "search_again":
-            self._wanted = body["id"]
-        elif self._current is not None and self._current.id == request_id:
-            self._show(self._current)  # the service's answer is newer than the replica
-        self._update_buttons()
-        self.acted.emit(body["id"], action)
-        self._sync_loop.sync_now()
-
-    def _refused(self, request_id: str, action: str, error: Exception) -> None:
-        self._busy = False
-        if isinstance(error, Offline):
-            self._service_reachable = False
-            message = ("The service cannot be reached, so nothing was decided. "
-                       "Try again when it is back (the status bar shows when).")
-        elif isinstance(error, Unauthorized):
-            message = f"{error} Nothing was decided."
-        elif isinstance(error, Refused):
-            message = _refusal_text(error, self.model.reschedules)
-        elif isinstance(error, ApiError):
-            message = f"{error} Nothing may have been decided: check the request after the next sync."
-        else:
-            message = f"Could not send the decision ({error}). Try again; if it persists, report it."
-        self._set_message(message)
-        self._update_buttons()
-        self.action_failed.emit(message)
-        if isinstance(error, Refused):
-            self._server.pop(request_id, None)
-            self._history_for = None
-            self._sync_loop.sync_now()  # the request may have moved on: show what it is now
-
-    def _set_message(self, message: str) -> None:
-        self.message_label.setText(message)
-        self.message_label.show()
-
-    def _on_status(self, status: SyncStatus) -> None:
-        if status.state == "idle":
-            self._service_reachable = True
-        self._update_buttons()
-
-
-def _refusal_text(error: Refused, reschedules: Reschedules) -> str:
-    message = error.detail.rstrip(".")
-    message = message[:1].upper() + message[1:] + "."
-    options = (error.conflict or {}).get("options") if error.conflict else None
-    if error.rule == "SLOT_TAKEN" and options:
-        zone = reschedules.timezone
-        free = ", ".join(f"{parse_time(o['start_at']).astimezone(zone):%a %d %b %H:%M}" for o in options)
-        return f"{message} Free now: {free}. Press “Search again” to offer these to the student."
-    if error.rule == "SLOT_TAKEN":
-        return f"{message} No slot is free in the search window: reject and reschedule by hand."
-    if error.status == 403:
-        return f"{message} Ask a dispatcher to do it."
-    return f"{message} The request is shown as it is now."
+            self._wanted = request_id  # the new request: selected once the sync brings it

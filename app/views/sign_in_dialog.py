@@ -10,6 +10,9 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
                                QLineEdit, QVBoxLayout, QWidget)
 
 from app.services.background import run_in_background
+from app.services.credentials import NO_KEYRING_NOTE, keyring_available
+from app.views.plain_text import plain_label
+from app.views.theme import message_colour
 
 __all__ = ["SignInDialog"]
 
@@ -25,7 +28,10 @@ class SignInDialog(QDialog):
 
     def __init__(self, *, sign_in: Callable[[str, str, str, bool], Any], url: str = "",
                  email: str = "", remember: bool = True, message: str = "",
-                 parent: QWidget | None = None) -> None:
+                 can_remember: bool | None = None, parent: QWidget | None = None) -> None:
+        """``can_remember``: whether this computer has a keyring to keep the sign-in in (None:
+        ask ``credentials.keyring_available``). Without one "remember me" is off and greyed, and
+        the dialog says why: ticked, it would only make the sign-in fail."""
         super().__init__(parent)
         self.setWindowTitle("Sign in — Flight Schedule Pro Dispatcher")
         self._sign_in = sign_in
@@ -36,15 +42,24 @@ class SignInDialog(QDialog):
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember_box = QCheckBox("Remember me on this computer", self)
-        self.remember_box.setChecked(remember)
-        self.message_label = QLabel(message, self)
+        if can_remember is None:
+            can_remember = keyring_available()
+        self.can_remember = can_remember
+        self.remember_box.setChecked(remember and can_remember)
+        self.remember_box.setEnabled(can_remember)
+        self.keyring_note = plain_label(NO_KEYRING_NOTE, self)
+        self.keyring_note.setObjectName("no-keyring-note")
+        self.keyring_note.setWordWrap(True)
+        self.keyring_note.setVisible(not can_remember)
+        self.message_label = plain_label(message, self)
         self.message_label.setWordWrap(True)
-        self.message_label.setStyleSheet("color: #b00020")
+        self.message_label.setStyleSheet(f"color: {message_colour('error', self.palette()).name()}")
         form = QFormLayout()
         form.addRow("Server", self.url_edit)
         form.addRow("E-mail", self.email_edit)
         form.addRow("Password", self.password_edit)
         form.addRow("", self.remember_box)
+        form.addRow("", self.keyring_note)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.sign_in_button = self.buttons.addButton("Sign in",
                                                      QDialogButtonBox.ButtonRole.AcceptRole)
@@ -83,6 +98,6 @@ class SignInDialog(QDialog):
         self.failed.emit(message)
 
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.url_edit, self.email_edit, self.password_edit, self.remember_box,
-                       self.sign_in_button):
+        for widget in (self.url_edit, self.email_edit, self.password_edit, self.sign_in_button):
             widget.setEnabled(not busy)
+        self.remember_box.setEnabled(not busy and self.can_remember)

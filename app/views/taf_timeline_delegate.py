@@ -29,7 +29,6 @@ BAND_HEIGHT = 6  # the TEMPO/PROB overlay, centred in the bar
 TICK_LENGTH = 3
 LABEL_SCALE = 0.85  # hour labels a little smaller than the table's text: rows stay compact
 MINIMUM_WIDTH = 264  # 11 px an hour: a one-hour TEMPO stays visible
-EMPTY_COLOUR = QColor("#e4e4e4")  # beyond the TAF: no forecast yet
 
 
 def _hour(moment: datetime, *, end: bool = False) -> str:
@@ -119,7 +118,8 @@ class TafTimelineDelegate(QStyledItemDelegate):
         band = self.band_rect(bar)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.fillRect(bar, EMPTY_COLOUR)
+        # Beyond the TAF (no forecast yet): the palette's own background, light or dark.
+        painter.fillRect(bar, option.palette.color(QPalette.ColorRole.AlternateBase))
         for period in periods:
             if period.temporary or not (period.start < end and start < period.end):
                 continue
@@ -130,7 +130,9 @@ class TafTimelineDelegate(QStyledItemDelegate):
             span = self._span(period, band, start)
             painter.fillRect(span, self._colour(period))
             # A light edge tells the overlay from a base period of the same colour.
-            painter.setPen(QPen(QColor(255, 255, 255, 200), 1))
+            edge = QColor(option.palette.color(QPalette.ColorRole.Base))
+            edge.setAlpha(200)
+            painter.setPen(QPen(edge, 1))
             painter.drawLine(span.left(), span.top() - 1, span.right(), span.top() - 1)
             painter.drawLine(span.left(), span.bottom() + 1, span.right(), span.bottom() + 1)
         painter.setPen(QPen(option.palette.mid().color(), 1))

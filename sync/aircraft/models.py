@@ -16,6 +16,7 @@ class Aircraft(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
         # A tombstoned aircraft keeps its tail number; re-adding it means restoring that row.
         UniqueConstraint("school_id", "tail_number"),
         CheckConstraint("max_crosswind_kt > 0", name="max_crosswind_positive"),
+        CheckConstraint("hobbs_hours >= 0 AND tach_hours >= 0", name="meters_not_negative"),
     )
 
     tail_number: Mapped[str] = mapped_column(String(10))
@@ -24,3 +25,6 @@ class Aircraft(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
     # Maximum demonstrated crosswind, knots: above it on the best runway is NO_GO.
     max_crosswind_kt: Mapped[int]
     in_service: Mapped[bool] = mapped_column(default=True)
+    # The meters as of the latest check-in (or as set by staff): hours.
+    hobbs_hours: Mapped[float] = mapped_column(default=0.0)
+    tach_hours: Mapped[float] = mapped_column(default=0.0)

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sync.preconditions import VersionSent
+
 _TAIL_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{1,9}")
 
 
@@ -34,6 +36,8 @@ class AircraftCreate(BaseModel):
     home_airport: str = Field(max_length=4, description="ICAO code the weather engine knows")
     max_crosswind_kt: int = Field(gt=0, le=50, description="maximum demonstrated crosswind, knots")
     in_service: bool = True
+    hobbs_hours: float = Field(default=0.0, ge=0, le=100_000, description="the Hobbs meter, hours")
+    tach_hours: float = Field(default=0.0, ge=0, le=100_000, description="the tach meter, hours")
 
     _tail = field_validator("tail_number")(classmethod(lambda cls, v: _tail_number(v)))
     _model_name = field_validator("model")(classmethod(lambda cls, v: _model(v)))
@@ -42,12 +46,15 @@ class AircraftCreate(BaseModel):
 class AircraftUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: VersionSent = None
     tail_number: str | None = Field(default=None, max_length=10)
     model: str | None = Field(default=None, max_length=60)
     home_airport: str | None = Field(default=None, max_length=4)
     max_crosswind_kt: int | None = Field(default=None, gt=0, le=50)
     in_service: bool | None = None
+    # To set the meters when they were not kept here (check-ins advance them afterwards).
+    hobbs_hours: float | None = Field(default=None, ge=0, le=100_000)
+    tach_hours: float | None = Field(default=None, ge=0, le=100_000)
 
     @field_validator("tail_number")
     @classmethod
@@ -70,6 +77,8 @@ class AircraftRead(BaseModel):
     home_airport: str
     max_crosswind_kt: int
     in_service: bool
+    hobbs_hours: float
+    tach_hours: float
     version: int
     server_seq: int
     created_at: datetime

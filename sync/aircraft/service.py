@@ -15,7 +15,8 @@ from sync.database import scoped
 from sync.errors import Conflict
 from sync.schools import service as schools_service
 
-_REQUIRED = frozenset({"tail_number", "model", "home_airport", "max_crosswind_kt", "in_service"})
+_REQUIRED = frozenset({"tail_number", "model", "home_airport", "max_crosswind_kt", "in_service",
+                       "hobbs_hours", "tach_hours"})
 
 
 def _as_json(row: Aircraft) -> dict[str, Any]:
@@ -46,8 +47,7 @@ def get(*, db: Session, school_id: uuid.UUID, aircraft_id: uuid.UUID) -> Aircraf
 
 
 def create(*, db: Session, school_id: uuid.UUID, data: AircraftCreate, actor: Account) -> Aircraft:
-    if data.id is not None and db.get(Aircraft, data.id) is not None:
-        raise Conflict(f"the id {data.id} is already taken", field="id", rule="ID_TAKEN")
+    scoped.check_new_id(db, Aircraft, data.id)
     home_airport = schools_service.validated_airport(data.home_airport, field="home_airport")
     _check_tail_number_free(db, school_id=school_id, tail_number=data.tail_number, row_id=None)
     values = data.model_dump(exclude={"id"}) | {"home_airport": home_airport}

@@ -37,6 +37,9 @@ class Account(SchoolScopedMixin, TimestampMixin, Base):
     # Signing out everywhere, a password change or disabling the account sets this: access
     # tokens issued before it are refused at the next request, not only when they expire.
     sessions_revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Bumped by every change an admin or the account makes through /accounts (not by signing in):
+    # an update must name the version it was made on, so two admins cannot overwrite each other.
+    version: Mapped[int] = mapped_column(default=1)
 
 
 class RefreshToken(TimestampMixin, Base):
@@ -85,8 +88,9 @@ class LoginAttempt(Base):
     """One sign-in attempt, written (and committed) before the password is verified.
 
     Kept in the database, not in a process's memory, so every service process and every Lambda
-    instance counts the same attempts. ``outcome`` is ``pending`` until the verification ends:
-    a pending attempt counts as a failure, so parallel guesses cannot all slip under the limit.
+    instance counts the same attempts (``sync.auth.rate_limit``). An attempt under the limits is
+    ``pending`` until the verification ends and counts as a failure meanwhile, so parallel guesses
+    cannot all slip under the limit; one over a limit is written ``refused`` and never verified.
     Not school-scoped: an attempt may name an e-mail that belongs to no account.
     """
 

@@ -19,6 +19,20 @@ class RefreshRequest(BaseModel):
     refresh_token: str = Field(max_length=200)
 
 
+class LogoutRequest(BaseModel):
+    refresh_token: str = Field(max_length=200, description="the sign-in to end (its whole family)")
+    everywhere: bool = Field(
+        default=False,
+        description="end every sign-in of the account, access tokens included (at their next "
+                    "request); needs a refresh token that is still valid",
+    )
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    new_password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+
+
 class AccountSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -1,8 +1,9 @@
 """Reading and changing one school's rows: the pattern every domain's service shares.
 
 Every lookup filters on the caller's school, so another school's id is NotFound, exactly like
-an id that does not exist. Every change is audited with the row before and after, and a client
-that sends the ``version`` it edited gets a Conflict carrying the server's row when it is stale.
+an id that does not exist; a new row's client-chosen id that is taken gets one refusal whoever
+holds it. Every change is audited with the row before and after, and must name the ``version``
+it was made on: none is PreconditionRequired, a stale one a Conflict carrying the server's row.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sync.audit import service as audit_service
 from sync.auth.models import Account
-from sync.errors import Conflict, InvalidInput, NotFound
+from sync.errors import Conflict, InvalidInput, NotFound, PreconditionRequired
 
 Row = TypeVar("Row")
 
@@ -34,6 +35,17 @@ def get_in_school(db: Session, model: type[Row], *, school_id: uuid.UUID, row_id
     return row
 
 
+# One answer for every taken id: "already exists", a conflicting row, or anything that differs
+# with who holds the id would let a caller probe which ids exist in other schools.
+ID_UNUSABLE = "this id cannot be used: generate a new one (a random UUID) and send again"
+
+
+def check_new_id(db: Session, model: type, row_id: uuid.UUID | None) -> None:
+    """A client-chosen id for a new row of ``model``: refused if any row, of any school, has it."""
+    if row_id is not None and db.get(model, row_id) is not None:
+        raise Conflict(ID_UNUSABLE, field="id", rule="ID_TAKEN")
+
+
 def page_in_school(db: Session, model: type[Row], *, school_id: uuid.UUID, offset: int, limit: int,
                    order_by: Any, filters: tuple[Any, ...] = ()) -> tuple[list[Row], int]:
     conditions = (model.school_id == school_id, model.deleted_at.is_(None), *filters)
@@ -45,9 +57,25 @@ def page_in_school(db: Session, model: type[Row], *, school_id: uuid.UUID, offse
     return [*rows], total
 
 
+def require_version(sent_version: int | None, *, what: str) -> int:
+    """The version an update says it was made on; without one it could silently undo a change
+    made since the client read the row (last write wins), so it is refused."""
+    if sent_version is None:
+        raise PreconditionRequired(
+            f"say which version of this {what} you changed: send the version from your last read "
+            f'of it, as "version" in the body or an If-Match: "<version>" header (the ETag a GET '
+            "of the row answers)",
+            field="version", rule="VERSION_REQUIRED",
+        )
+    return sent_version
+
+
 def check_version(row: Any, sent_version: int | None, *, what: str,
                   as_json: Callable[[Any], dict[str, Any]]) -> None:
-    if sent_version is not None and sent_version != row.version:
+    """The update was made on the row's current version. SQLAlchemy's ``version_id_col``
+    (``SyncedMixin``) makes the UPDATE itself conditional on that version too, so of two updates
+    made on the same version that pass here at once, only the first to write wins."""
+    if require_version(sent_version, what=what) != row.version:
         raise Conflict(
             f"this {what} was changed by someone else (you edited version {sent_version}, it is "
             f"now at version {row.version}): review the current values and try again",

@@ -16,6 +16,8 @@ from sqlalchemy.pool import NullPool
 READ_ONLY = "fsp_read_only"
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# PostgreSQL: how long to wait for a connection to be set up (psycopg's connect_timeout).
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -48,6 +50,12 @@ def create_engine_for(
     if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
         url = url.set(drivername="postgresql+psycopg")
     # pre_ping: a server restart (RDS failover, maintenance) must not surface as one failed request.
+    # A lost connection found mid-query invalidates the pool (SQLAlchemy does that on a
+    # disconnect error), so the service recovers by itself when the server is back.
+    if "connect_timeout" not in url.query:
+        # A server that does not answer at all (a dropped route) would otherwise hold a request
+        # for the operating system's TCP timeout, minutes; this is a 503 in seconds instead.
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     return create_engine(url, pool_pre_ping=True, **options)
 
 

@@ -31,6 +31,17 @@ class FlightStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class CancelKind(StrEnum):
+    """Why a lesson was cancelled by hand (``POST /flights/{id}/cancel``), counted apart in the
+    metrics; the sweep's own weather cancellations are ``WEATHER_CANCELLED`` and have none."""
+
+    WEATHER = "weather"
+    STUDENT = "student"
+    NO_SHOW = "no_show"
+    SCHOOL = "school"
+    OTHER = "other"
+
+
 # Lessons that no longer hold their student, instructor and aircraft (double-booking checks skip them).
 RELEASED_STATUSES = frozenset(
     {FlightStatus.WEATHER_CANCELLED, FlightStatus.RESCHEDULED, FlightStatus.CANCELLED}
@@ -50,6 +61,11 @@ class Flight(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
         Index(None, "aircraft_id", "start_at"),
         # Bookings still running at a moment, however long ago they started (the slot search).
         Index(None, "school_id", "end_at"),
+        # Meters never run backwards (check-in, sync.flights.logbook).
+        CheckConstraint("hobbs_in IS NULL OR hobbs_out IS NULL OR hobbs_in >= hobbs_out",
+                        name="hobbs_in_not_below_out"),
+        CheckConstraint("tach_in IS NULL OR tach_out IS NULL OR tach_in >= tach_out",
+                        name="tach_in_not_below_out"),
     )
 
     student_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("students.id"))
@@ -70,6 +86,28 @@ class Flight(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
     rescheduled_from_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("flights.id"), default=None
     )
+    # The weekly series it was booked in (``POST /flights/series``): its occurrences share the id.
+    series_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    # The school's booking-policy warnings it was booked over, and who accepted them:
+    # [{code, text, by, at}] (``sync.policy``); empty when it broke none.
+    acknowledged_warnings: Mapped[list[Any]] = mapped_column(default=list)
+
+    # A cancellation by hand: what kind, the words given, and when.
+    cancel_kind: Mapped[CancelKind | None] = mapped_column(enum_type(CancelKind, "cancel_kind"),
+                                                           default=None)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    # Check-out (the aircraft taken: meters out) and check-in (meters in, times flown): hours.
+    checked_out_at: Mapped[datetime | None] = mapped_column(default=None)
+    hobbs_out: Mapped[float | None] = mapped_column(default=None)
+    tach_out: Mapped[float | None] = mapped_column(default=None)
+    hobbs_in: Mapped[float | None] = mapped_column(default=None)
+    tach_in: Mapped[float | None] = mapped_column(default=None)
+    actual_start_at: Mapped[datetime | None] = mapped_column(default=None)
+    actual_end_at: Mapped[datetime | None] = mapped_column(default=None)
+    flown_hours: Mapped[float | None] = mapped_column(default=None)  # Hobbs in − out
+    check_in_remarks: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class WeatherCheck(SyncedMixin, SchoolScopedMixin, Base):

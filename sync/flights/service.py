@@ -3,13 +3,19 @@
 Every function is scoped to one school: a row of another school is ``NotFound``, exactly as if it
 did not exist. ``actor`` is the signed-in ``Account`` (its role decides what it may change) or a
 string naming a system actor ("sweep", "cli"), which may change anything in the school.
+
+``policy``: the school's soft booking rules (``sync.policy.service.BookingRules``), judged after
+every hard rule here has passed, on the paths where people book (REST and sync push); it may
+refuse, and returns the warnings the request acknowledged, which the lesson keeps.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -17,14 +23,18 @@ from sqlalchemy.orm import Session
 from sync.aircraft.models import Aircraft
 from sync.audit import service as audit_service
 from sync.auth.models import Account, AccountRole
-from sync.errors import Conflict, Forbidden, InvalidInput, NotFound
-from sync.flights.models import RELEASED_STATUSES, Flight, FlightStatus, FlightType
+from sync.database import scoped
+from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from sync.flights.models import RELEASED_STATUSES, CancelKind, Flight, FlightStatus, FlightType
 from sync.flights.schemas import FlightCancel, FlightCreate, FlightUpdate
 from sync.people.models import Instructor, InstructorRating, Student
+from sync.policy.windows import local_moment
 from sync.schools.models import School
 from sync.weather.stations import is_known_station
 
 Actor = Account | str
+# ``policy(db=, actor=, flight=, acknowledge=, now=)`` → the warnings acknowledged (see above).
+Policy = Callable[..., list[dict[str, Any]]]
 
 # Statuses a lesson can still be cancelled from.
 _CANCELLABLE = frozenset({FlightStatus.SCHEDULED, FlightStatus.AT_RISK})
@@ -91,10 +101,10 @@ def get(*, db: Session, school_id: uuid.UUID, flight_id: uuid.UUID) -> Flight:
 # -- writing ---------------------------------------------------------------------------------
 
 
-def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreate, now: datetime) -> Flight:
+def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreate, now: datetime,
+           policy: Policy | None = None, series_id: uuid.UUID | None = None) -> Flight:
     _require_staff(actor, school_id)
-    if data.id is not None and db.get(Flight, data.id) is not None:
-        raise Conflict(f"a lesson with id {data.id} already exists", field="id", rule="ID_TAKEN")
+    scoped.check_new_id(db, Flight, data.id)
     flight = Flight(
         school_id=school_id,
         student_id=data.student_id,
@@ -107,6 +117,7 @@ def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreat
         route_points=list(data.route_points),
         flight_type=data.flight_type,
         notes=data.notes,
+        series_id=series_id,
     )
     if data.id is not None:
         flight.id = data.id
@@ -115,8 +126,14 @@ def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreat
             f"the lesson starts at {_show(flight.start_at)}, which is not in the future",
             field="start_at", rule="START_IN_PAST",
         )
-    instructor = _check(db, school_id, flight)
-    _require_may_change(actor, instructor_id=flight.instructor_id, instructor=instructor, db=db)
+    # Held until the policy has judged the lesson: the session's identity map keeps rows only
+    # while they are referenced, and the policy reads the same ones.
+    school = _check_times(db, school_id, flight, now)
+    parties = _check(db, school_id, flight)
+    _require_may_change(actor, instructor_id=flight.instructor_id, instructor=parties.instructor, db=db)
+    if policy is not None:
+        flight.acknowledged_warnings = policy(db=db, actor=actor, flight=flight,
+                                              acknowledge=data.acknowledge, now=now)
     db.add(flight)
     _audit(db, school_id=school_id, actor=actor, action="create", flight=flight)
     return flight
@@ -138,19 +155,80 @@ def _audit(db: Session, *, school_id: uuid.UUID, actor: Actor, action: str, flig
 
 def update(
     *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightUpdate,
-    now: datetime,
+    now: datetime, policy: Policy | None = None,
 ) -> Flight:
+    """Change the lesson; with ``scope`` "following", move the later lessons of its series too
+    (see ``update_following``)."""
+    return update_following(db=db, actor=actor, school_id=school_id, flight_id=flight_id, data=data,
+                            now=now, policy=policy)[0]
+
+
+def update_following(
+    *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightUpdate,
+    now: datetime, policy: Policy | None = None,
+) -> tuple[Flight, list[Flight]]:
+    """Change the lesson. With ``scope`` "following" (times only), every later lesson of its
+    series still to fly moves the same way on the school's clock — to the same new time of day,
+    as many days later or earlier — each judged on every rule, all or none. Returns the lesson
+    and the others moved."""
     flight = _changeable(db, actor=actor, school_id=school_id, flight_id=flight_id)
-    if data.version is not None and data.version != flight.version:
+    # The UPDATE is conditional on this version too (``SyncedMixin``'s version_id_col), so of
+    # updates made on the same version at once exactly one is applied.
+    if scoped.require_version(data.version, what="lesson") != flight.version:
         raise Conflict(
             f"the lesson was changed by someone else (version {flight.version}, not {data.version}); "
             "reload it and try again",
             field="version", rule="STALE_VERSION", conflict=_summary(flight),
         )
+    if data.scope != "following" or flight.series_id is None:
+        return _update_one(db, actor=actor, school_id=school_id, flight=flight, data=data, now=now,
+                           policy=policy), []
+    changed = set(data.model_dump(exclude_unset=True, exclude={"version", "acknowledge", "scope"}))
+    if not changed or changed - {"start_at", "end_at"}:
+        raise InvalidInput('scope "following" moves lessons in time: send start_at and end_at only '
+                           "(change the others one at a time)", field="scope", rule="SCOPE_TIMES_ONLY")
+    later = list(db.scalars(
+        select(Flight).where(Flight.school_id == school_id, Flight.series_id == flight.series_id,
+                             Flight.start_at > flight.start_at, Flight.status.in_(_CANCELLABLE),
+                             Flight.deleted_at.is_(None), Flight.checked_out_at.is_(None),
+                             Flight.id != flight.id)
+        .order_by(Flight.start_at)))
+    for other in later:
+        _require_may_change(actor, instructor_id=other.instructor_id, db=db)
+    zone = ZoneInfo(_school(db, school_id).timezone)
+    old_start = flight.start_at.astimezone(zone)
+    new_start = (data.start_at or flight.start_at).astimezone(zone)
+    length = (data.end_at or flight.end_at) - (data.start_at or flight.start_at)
+    days = new_start.date() - old_start.date()
+    moves = [(flight, data)]
+    for other in later:
+        start = local_moment(other.start_at.astimezone(zone).date() + days, new_start.time(), zone)
+        moves.append((other, FlightUpdate(version=other.version, start_at=start, end_at=start + length,
+                                          acknowledge=data.acknowledge)))
+    # Later first when moving later (earlier first when moving earlier): no lesson of the series
+    # is ever moved onto one that has yet to move.
+    if new_start > old_start:
+        moves.reverse()
+    for row, change in moves:
+        try:
+            _update_one(db, actor=actor, school_id=school_id, flight=row, data=change, now=now,
+                        policy=policy)
+            db.flush()
+        except ServiceError as exc:
+            if row is flight:
+                raise
+            raise type(exc)(f"the lesson of {_show(row.start_at)} in this series cannot move: "
+                            f"{exc.message}", field=exc.field, rule=exc.rule,
+                            conflict=exc.conflict or _summary(row), warnings=exc.warnings) from None
+    return flight, later
+
+
+def _update_one(db: Session, *, actor: Actor, school_id: uuid.UUID, flight: Flight,
+                data: FlightUpdate, now: datetime, policy: Policy | None) -> Flight:
     if flight.status not in _CANCELLABLE:
         raise Conflict(f"the lesson is {flight.status.value} and can no longer be changed",
                        field="status", rule="FLIGHT_CLOSED", conflict=_summary(flight))
-    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "acknowledge", "scope"})
     if not changes:
         return flight
     before = audit_service.snapshot(flight)
@@ -175,13 +253,23 @@ def update(
                     f"the lesson would start at {_show(flight.start_at)}, which is not in the future",
                     field="start_at", rule="START_IN_PAST",
                 )
+            # Times left alone are not judged again: a lesson booked before the school narrowed
+            # its bounds can still be changed otherwise.
+            if {"start_at", "end_at"} & set(changes):
+                _check_times(db, school_id, flight, now)
             # Notes alone change no booking: a lesson whose aircraft has since gone out of
             # service can still be annotated (say, to note the swap that is needed).
             if set(changes) - {"notes"}:
-                instructor = _check(db, school_id, flight)
+                parties = _check(db, school_id, flight)
                 # An instructor may not hand their lesson over to someone else.
                 _require_may_change(actor, instructor_id=flight.instructor_id,
-                                    instructor=instructor, db=db)
+                                    instructor=parties.instructor, db=db)
+                if policy is not None:
+                    # Judged afresh on every change of the booking: what was accepted for the
+                    # old time or people says nothing about the new ones.
+                    flight.acknowledged_warnings = policy(db=db, actor=actor, flight=flight,
+                                                          acknowledge=data.acknowledge or (),
+                                                          now=now)
     except Exception:
         db.expire(flight)
         raise
@@ -193,33 +281,114 @@ def cancel(
     *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightCancel,
     now: datetime,
 ) -> Flight:
+    """Cancel the lesson, recording why (``reason_kind``, ``reason``) and when. With ``scope``
+    "following", every later lesson of its series still to fly is cancelled with it: see
+    ``cancel_following``."""
+    return cancel_following(db=db, actor=actor, school_id=school_id, flight_id=flight_id, data=data,
+                            now=now)[0]
+
+
+def cancel_following(
+    *, db: Session, actor: Actor, school_id: uuid.UUID, flight_id: uuid.UUID, data: FlightCancel,
+    now: datetime,
+) -> tuple[Flight, list[Flight]]:
+    """Cancel the lesson and, with ``scope`` "following", the later lessons of its series that are
+    still to fly (one kind and reason for all; all or none). Returns the lesson and the others."""
     flight = _changeable(db, actor=actor, school_id=school_id, flight_id=flight_id)
+    _require_cancellable(flight)
+    later: list[Flight] = []
+    if data.scope == "following" and flight.series_id is not None:
+        later = list(db.scalars(
+            select(Flight).where(Flight.school_id == school_id, Flight.series_id == flight.series_id,
+                                 Flight.start_at > flight.start_at, Flight.status.in_(_CANCELLABLE),
+                                 Flight.deleted_at.is_(None), Flight.checked_out_at.is_(None),
+                                 Flight.id != flight.id)
+            .order_by(Flight.start_at)))
+        for other in later:
+            _require_may_change(actor, instructor_id=other.instructor_id, db=db)
+    _cancel_one(db, actor=actor, school_id=school_id, flight=flight, data=data, now=now)
+    for other in later:
+        _cancel_one(db, actor=actor, school_id=school_id, flight=other, data=data, now=now)
+    return flight, later
+
+
+def _require_cancellable(flight: Flight) -> None:
     if flight.status not in _CANCELLABLE:
         raise Conflict(f"the lesson is {flight.status.value} and cannot be cancelled",
                        field="status", rule="FLIGHT_CLOSED", conflict=_summary(flight))
+    if flight.checked_out_at is not None:
+        raise Conflict("the aircraft is checked out for this lesson: check it in instead "
+                       "(POST /flights/{id}/check-in)", field="status", rule="FLIGHT_CHECKED_OUT",
+                       conflict=_summary(flight))
+
+
+def _cancel_one(db: Session, *, actor: Actor, school_id: uuid.UUID, flight: Flight,
+                data: FlightCancel, now: datetime) -> None:
+    _require_cancellable(flight)
     before = audit_service.snapshot(flight)
     flight.status = FlightStatus.CANCELLED
-    note = f"Cancelled {_show(now)} by {_actor_name(actor)}: {data.reason}"
+    flight.cancel_kind = CancelKind(data.reason_kind)
+    flight.cancel_reason = data.reason
+    flight.cancelled_at = now
+    note = f"Cancelled {_show(now)} by {_actor_name(actor)} ({flight.cancel_kind.value}): {data.reason}"
     flight.notes = f"{flight.notes}\n{note}" if flight.notes else note
     _audit(db, school_id=school_id, actor=actor, action="cancel", flight=flight, before=before)
-    return flight
 
 
 # -- the rules -------------------------------------------------------------------------------
 
 
-def _check(db: Session, school_id: uuid.UUID, flight: Flight) -> Instructor | None:
-    """Every rule on the lesson as it stands; returns its instructor (or None for a solo)."""
+def _school(db: Session, school_id: uuid.UUID) -> School:
+    school = db.get(School, school_id)
+    if school is None:
+        raise NotFound("no such school", rule="SCHOOL_NOT_FOUND")
+    return school
+
+
+def _check_times(db: Session, school_id: uuid.UUID, flight: Flight, now: datetime) -> School:
+    """The lesson ends after it starts, lasts no longer than the school allows, and starts no
+    further ahead than it books (``School.max_lesson_hours``, ``School.booking_horizon_days``).
+    Returns the school."""
     if flight.end_at <= flight.start_at:
         raise InvalidInput(
             f"the lesson ends ({_show(flight.end_at)}) before or when it starts ({_show(flight.start_at)})",
             field="end_at", rule="ENDS_BEFORE_START",
         )
+    school = db.get(School, school_id)
+    if school is None:
+        raise NotFound("no such school", rule="SCHOOL_NOT_FOUND")
+    longest = timedelta(hours=school.max_lesson_hours)
+    if flight.end_at - flight.start_at > longest:
+        raise InvalidInput(
+            f"the lesson would last {_duration(flight.end_at - flight.start_at)}, longer than this "
+            f"school's limit of {school.max_lesson_hours} hours: end it earlier, or book it as "
+            "several lessons (the limit is the school setting max_lesson_hours, which the "
+            "service's administrator can change)",
+            field="end_at", rule="LESSON_TOO_LONG",
+        )
+    horizon = now + timedelta(days=school.booking_horizon_days)
+    if flight.start_at > horizon:
+        raise InvalidInput(
+            f"the lesson would start {_show(flight.start_at)}, more than {school.booking_horizon_days} "
+            "days from now: this school books lessons at most that far ahead (the school setting "
+            "booking_horizon_days, which the service's administrator can change)",
+            field="start_at", rule="BEYOND_BOOKING_HORIZON",
+        )
+    return school
+
+
+class _Parties(NamedTuple):
+    student: Student
+    instructor: Instructor | None  # None for a solo
+    aircraft: Aircraft
+
+
+def _check(db: Session, school_id: uuid.UUID, flight: Flight) -> _Parties:
+    """Every rule on who and what the lesson needs; returns them."""
     student = _in_school(db, Student, flight.student_id, school_id, "student")
     aircraft = _in_school(db, Aircraft, flight.aircraft_id, school_id, "aircraft")
     instructor = (_in_school(db, Instructor, flight.instructor_id, school_id, "instructor")
                   if flight.instructor_id is not None else None)
-    del student  # only its existence in the school matters here
 
     if not aircraft.in_service:
         raise InvalidInput(f"aircraft {aircraft.tail_number} is out of service",
@@ -234,7 +403,7 @@ def _check(db: Session, school_id: uuid.UUID, flight: Flight) -> Instructor | No
 
     _lock_bookings(db, school_id)
     _check_overlaps(db, school_id, flight)
-    return instructor
+    return _Parties(student, instructor, aircraft)
 
 
 def _lock_bookings(db: Session, school_id: uuid.UUID) -> None:
@@ -371,6 +540,13 @@ def _summary(flight: Flight) -> dict[str, Any]:
         "end_at": _show(flight.end_at),
         "status": FlightStatus(flight.status).value,
     }
+
+
+def _duration(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    if minutes >= 2 * 24 * 60:
+        return f"{minutes // (24 * 60)} days"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def _show(moment: datetime) -> str:

@@ -11,6 +11,16 @@ from pydantic import BaseModel, Field
 from sync.flights.schemas import UTCDateTime
 
 
+class Cancellations(BaseModel):
+    """Lessons cancelled by hand, by the kind given (POST /flights/{id}/cancel reason_kind)."""
+
+    weather: int
+    student: int
+    no_show: int
+    school: int
+    other: int
+
+
 class DayMetrics(BaseModel):
     date: dt.date = Field(description="a day in the school's time zone")
     bookings_created: int = Field(description="lessons booked that day (created_at)")
@@ -21,6 +31,9 @@ class DayMetrics(BaseModel):
     average_reschedule_minutes: float | None = Field(
         description="mean time from detection to confirmation of that day's accepted requests; "
                     "null when there were none")
+    cancellations: Cancellations = Field(
+        description="lessons cancelled by hand that day, by kind (the sweep's own weather "
+                    "cancellations are counted in weather_conflicts)")
 
 
 class MetricsTotals(BaseModel):
@@ -28,6 +41,7 @@ class MetricsTotals(BaseModel):
     weather_conflicts: int
     reschedules_accepted: int
     average_reschedule_minutes: float | None
+    cancellations: Cancellations
 
 
 class SweepSummary(BaseModel):

@@ -5,7 +5,10 @@
 - weather conflicts: lessons with a NO_GO ``WeatherCheck`` that day — a lesson checked NO_GO by
   every hourly sweep of a day counts once for that day;
 - successful reschedules: requests ACCEPTED (counted on the day of ``confirmed_at``);
-- average rescheduling time: ``detected_at`` → ``confirmed_at`` of those requests, in minutes.
+- average rescheduling time: ``detected_at`` → ``confirmed_at`` of those requests, in minutes;
+- cancellations by kind: lessons cancelled by hand that day (``cancelled_at``), per
+  ``cancel_kind`` (weather, student, no_show, school, other), apart from the sweep's weather
+  cancellations (which are weather conflicts).
 
 Rows of the window are read once and bucketed in Python: the day boundaries are local midnights,
 which SQL date functions would draw differently on SQLite and PostgreSQL.
@@ -22,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync.errors import NotFound
-from sync.flights.models import Flight, WeatherCheck
+from sync.flights.models import CancelKind, Flight, FlightStatus, WeatherCheck
 from sync.reschedule.models import RescheduleRequest, RescheduleState
 from sync.schools.models import School
 from sync.sweep.models import SweepRun
@@ -69,6 +72,13 @@ def school_metrics(*, db: Session, school_id: uuid.UUID, now: datetime, days: in
         minutes = max((confirmed_at - detected_at).total_seconds(), 0.0) / 60
         accepted.setdefault(day_of(confirmed_at), []).append(minutes)
 
+    cancelled: dict[date, dict[str, int]] = {}
+    for kind, cancelled_at in db.execute(select(Flight.cancel_kind, Flight.cancelled_at).where(
+            Flight.school_id == school_id, Flight.status == FlightStatus.CANCELLED,
+            Flight.cancel_kind.is_not(None), Flight.cancelled_at >= since)):
+        counts = cancelled.setdefault(day_of(cancelled_at), _no_cancellations())
+        counts[CancelKind(kind).value] += 1
+
     rows = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
@@ -78,6 +88,7 @@ def school_metrics(*, db: Session, school_id: uuid.UUID, now: datetime, days: in
             "weather_conflicts": len(conflicts.get(day, ())),
             "reschedules_accepted": len(accepted.get(day, ())),
             "average_reschedule_minutes": _mean(accepted.get(day, [])),
+            "cancellations": cancelled.get(day, _no_cancellations()),
         })
     all_minutes = [value for values in accepted.values() for value in values]
     totals = {
@@ -85,9 +96,15 @@ def school_metrics(*, db: Session, school_id: uuid.UUID, now: datetime, days: in
         "weather_conflicts": sum(row["weather_conflicts"] for row in rows),
         "reschedules_accepted": len(all_minutes),
         "average_reschedule_minutes": _mean(all_minutes),
+        "cancellations": {kind.value: sum(row["cancellations"][kind.value] for row in rows)
+                          for kind in CancelKind},
     }
     return {"school_id": school_id, "timezone": school.timezone, "days": rows, "totals": totals,
             "last_sweep": last_sweep(db=db, school_id=school_id)}
+
+
+def _no_cancellations() -> dict[str, int]:
+    return {kind.value: 0 for kind in CancelKind}
 
 
 # What a school is told of a sweep that found none of its lessons.

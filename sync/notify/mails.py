@@ -10,6 +10,7 @@ Kinds, and who gets them:
 - ``cancellation_notice`` — instructor: the lesson is cancelled, these options went out.
 - ``option_chosen`` — instructor (a solo: the school's dispatchers): please confirm option N.
 - ``confirmation``, ``expired``, ``lesson_booked`` — student and instructor.
+- ``password_reset`` — an account: a one-time link to set its password (a new account's first).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ OPTION_CHOSEN = "option_chosen"
 CONFIRMATION = "confirmation"
 EXPIRED = "expired"
 LESSON_BOOKED = "lesson_booked"
+PASSWORD_RESET = "password_reset"
 
 NO_FORECAST = "no forecast yet"
 
@@ -150,6 +152,32 @@ def send_lesson_booked(*, db: Session, flight: Flight, now: datetime) -> list[No
                     window_key=_flight_window(flight), now=now, context=context, subject=subject)
 
 
+def send_password_link(
+    *, db: Session, school_id: uuid.UUID, email: str, role: str, link: str, link_id: uuid.UUID,
+    expires_at: datetime, welcome: bool, now: datetime,
+) -> Notification | None:
+    """An account's one-time link to set its password: ``welcome`` for a new account's first,
+    otherwise a reset an admin asked for. ``link_id``: the reset row, one mail per link.
+
+    The body carries the link; like every mail body it never leaves the service (not synced, not
+    listed, redacted from the audit trail)."""
+    school = _school(db, school_id)
+    subject = (f"{school.name}: set the password of your dispatch account" if welcome
+               else f"{school.name}: reset the password of your dispatch account")
+    context = {
+        "school": {"name": school.name, "timezone": school.timezone},
+        "email": email,
+        "role": role,
+        "link": link,
+        "welcome": welcome,
+        "expires": local_time(expires_at, school.timezone),
+    }
+    recipient = _Recipient(address=email, name=None, audience="account")
+    return _enqueue(db, school=school, flight_id=None, kind=PASSWORD_RESET, recipient=recipient,
+                    window_key=f"password-reset:{link_id}", now=now, context=context,
+                    subject=subject)
+
+
 # -- building blocks -----------------------------------------------------------------------------
 
 
@@ -167,7 +195,7 @@ def _to_both(
 
 
 def _enqueue(
-    db: Session, *, school: School, flight_id: uuid.UUID, kind: str, recipient: _Recipient,
+    db: Session, *, school: School, flight_id: uuid.UUID | None, kind: str, recipient: _Recipient,
     window_key: str, now: datetime, context: dict[str, Any], subject: str,
 ) -> Notification | None:
     body_text, body_html = render(kind, context | {

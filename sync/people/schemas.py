@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sync.people.models import InstructorRating
+from sync.preconditions import VersionSent
 from sync.weather.minimums import TrainingLevel
 
 _TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -119,11 +120,11 @@ class StudentCreate(_Contact):
 
 
 class StudentUpdate(_Contact):
-    """Only the fields sent change. ``version``, when sent, must be the row's current version."""
+    """Only the fields sent change. ``version`` (or If-Match) must be the row's current version."""
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: VersionSent = None
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=40)
@@ -181,7 +182,7 @@ class InstructorCreate(_Contact):
 class InstructorUpdate(_Contact):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
+    version: VersionSent = None
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=40)

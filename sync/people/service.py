@@ -87,11 +87,6 @@ def _check_account(db: Session, *, school_id: uuid.UUID, account_id: uuid.UUID |
                        field="account_id", rule="ACCOUNT_TAKEN", conflict={"id": str(taken.id)})
 
 
-def _check_new_id(db: Session, model: type, row_id: uuid.UUID | None) -> None:
-    if row_id is not None and db.get(model, row_id) is not None:
-        raise Conflict(f"the id {row_id} is already taken", field="id", rule="ID_TAKEN")
-
-
 # Students ---------------------------------------------------------------------------------------
 
 def list_students(*, db: Session, school_id: uuid.UUID, offset: int = 0, limit: int = 100,
@@ -107,7 +102,7 @@ def get_student(*, db: Session, school_id: uuid.UUID, student_id: uuid.UUID) -> 
 
 def create_student(*, db: Session, school_id: uuid.UUID, data: StudentCreate, actor: Account) -> Student:
     values = data.model_dump(exclude_none=True, mode="json")
-    _check_new_id(db, Student, data.id)
+    scoped.check_new_id(db, Student, data.id)
     _check_account(db, school_id=school_id, account_id=data.account_id, role=AccountRole.STUDENT,
                    model=Student, row_id=None)
     check_personal_minimums(db, school_id=school_id, level=data.training_level,
@@ -170,7 +165,7 @@ def _ratings(values: list[str]) -> list[str]:
 def create_instructor(*, db: Session, school_id: uuid.UUID, data: InstructorCreate,
                       actor: Account) -> Instructor:
     values = data.model_dump(exclude_none=True, mode="json")
-    _check_new_id(db, Instructor, data.id)
+    scoped.check_new_id(db, Instructor, data.id)
     _check_account(db, school_id=school_id, account_id=data.account_id,
                    role=AccountRole.INSTRUCTOR, model=Instructor, row_id=None)
     values["ratings"] = _ratings(values["ratings"])

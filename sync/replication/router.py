@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from sync.deps import DATABASE_INT_MAX, CurrentUser, DbSession
+from sync.deps import DATABASE_INT_MAX, AppSettings, CurrentUser, DbSession
+from sync.policy import service as policy_service
 from sync.replication import service as replication_service
 from sync.replication.schemas import (
     DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PullPage, PushRequest, PushResponse,
@@ -36,7 +37,18 @@ def pull(
     return Response(content=body, media_type="application/json")
 
 
+def _release(db: Any) -> None:
+    db.commit()  # the network must never hold the database's lock (SQLite: from BEGIN)
+    db.expire_all()
+
+
 @router.post("/push", response_model=PushResponse)
-def push(body: PushRequest, db: DbSession, user: CurrentUser) -> Any:
-    results = replication_service.push(db=db, actor=user, request=body, now=datetime.now(UTC))
+def push(body: PushRequest, db: DbSession, user: CurrentUser, settings: AppSettings) -> Any:
+    now = datetime.now(UTC)
+    # Lessons are judged on the school's booking policy, as REST's are: its forecast is fetched
+    # here, before anything is applied.
+    policy = policy_service.prepare(
+        db=db, school_id=user.school_id, now=now, settings=settings, release=lambda: _release(db),
+        places=replication_service.lesson_places(db=db, school_id=user.school_id, request=body))
+    results = replication_service.push(db=db, actor=user, request=body, now=now, policy=policy)
     return PushResponse(results=results)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync.policy.schemas import PolicyNotice, PolicyWarning
+
 DEFAULT_PULL_LIMIT = 500
 MAX_PULL_LIMIT = 5000
 MAX_PUSH_MUTATIONS = 1000
@@ -46,11 +48,13 @@ class Mutation(BaseModel):
     op: Literal["insert", "update", "delete"]
     row_id: uuid.UUID = Field(description="the row's id; for an insert, the id the desktop chose")
     base_version: int | None = Field(
-        default=None, description="the version the edit was made on (update, delete); a stale one "
-        "is answered with status conflict and the server's row")
+        default=None, description="the version the edit was made on: required for an update, "
+        "optional for a delete; a stale one is answered with status conflict and the server's row")
     data: dict[str, Any] = Field(
         default_factory=dict, description="insert: the REST create body; update: the PATCH body "
-        "(only the fields changed); delete of a lesson: optionally {reason}")
+        "(only the fields changed); delete of a lesson: optionally {reason, reason_kind}. A "
+        "lesson refused with rule NEEDS_ACKNOWLEDGEMENT is applied when sent again (same "
+        "mutation_id) with acknowledge: [the warnings' codes] in data")
 
 
 class PushRequest(BaseModel):
@@ -69,16 +73,22 @@ class MutationError(BaseModel):
     rule: str | None = None
     field: str | None = None
     conflict: dict[str, Any] | None = None
+    # Only with rule NEEDS_ACKNOWLEDGEMENT, as REST's error body.
+    warnings: list[PolicyWarning] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class MutationResult(BaseModel):
     """``applied``: ``row`` is the row after the change. ``conflict``: the edit was made on a stale
-    version; ``row`` is the server's current row. ``rejected``: ``error`` says why; nothing changed."""
+    version; ``row`` is the server's current row. ``rejected``: ``error`` says why; nothing changed.
+    A rejection with rule NEEDS_ACKNOWLEDGEMENT is not remembered: the same mutation may be sent
+    again with ``acknowledge`` in its data."""
 
     mutation_id: uuid.UUID
     status: Literal["applied", "conflict", "rejected"]
     row: dict[str, Any] | None = None
     error: MutationError | None = None
+    # A lesson applied without its forecast checked says so (as REST's ``notices``).
+    notices: list[PolicyNotice] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class PushResponse(BaseModel):

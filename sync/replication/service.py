@@ -40,7 +40,10 @@ from sync.auth.models import Account, AccountRole
 from sync.database import scoped
 from sync.database.core import UTCDateTime
 from sync.database.session import READ_ONLY
-from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from sync.errors import (
+    Conflict, Forbidden, InvalidInput, NeedsAcknowledgement, NotFound, PreconditionRequired,
+    ServiceError,
+)
 from sync.flights import service as flights_service
 from sync.flights.models import Flight, FlightStatus
 from sync.flights.schemas import FlightCancel, FlightCreate, FlightRead, FlightUpdate
@@ -51,6 +54,7 @@ from sync.people.models import Instructor, Student
 from sync.people.schemas import (
     InstructorCreate, InstructorRead, InstructorUpdate, StudentCreate, StudentRead, StudentUpdate,
 )
+from sync.policy import service as policy_service
 from sync.replication.models import PULLED_MODELS, SyncMutation
 from sync.replication.schemas import (
     Change, Mutation, MutationError, MutationResult, PullPage, PushRequest,
@@ -315,7 +319,8 @@ def pull_json(*, db: Session, school_id: uuid.UUID, cursor: int, limit: int) -> 
 
 _MANAGERS = frozenset({AccountRole.ADMIN, AccountRole.DISPATCHER})
 _LIVE = (FlightStatus.SCHEDULED, FlightStatus.AT_RISK)
-_STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
+_STATUS = {InvalidInput: 422, NotFound: 404, Conflict: 409, Forbidden: 403,
+           PreconditionRequired: 428}
 
 
 def _status_of(exc: ServiceError) -> int:
@@ -327,7 +332,7 @@ def _status_of(exc: ServiceError) -> int:
 
 def _error(exc: ServiceError) -> MutationError:
     return MutationError(status_code=_status_of(exc), detail=exc.message, rule=exc.rule,
-                         field=exc.field, conflict=exc.conflict)
+                         field=exc.field, conflict=exc.conflict, warnings=exc.warnings)
 
 
 def _require_manager(actor: Account) -> None:
@@ -353,11 +358,11 @@ def _get(db: Session, table: str, school_id: uuid.UUID, row_id: uuid.UUID) -> An
 
 
 def _insert(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation,
-            data: dict[str, Any], now: datetime) -> Any:
+            data: dict[str, Any], now: datetime, policy: policy_service.BookingRules | None) -> Any:
     data = data | {"id": mutation.row_id}
     if mutation.table == "flights":
         return flights_service.create(db=db, actor=actor, school_id=school_id,
-                                      data=FlightCreate.model_validate(data), now=now)
+                                      data=FlightCreate.model_validate(data), now=now, policy=policy)
     _require_manager(actor)
     if mutation.table == "students":
         return people_service.create_student(db=db, school_id=school_id,
@@ -370,12 +375,12 @@ def _insert(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutatio
 
 
 def _update(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation,
-            data: dict[str, Any], now: datetime) -> Any:
+            data: dict[str, Any], now: datetime, policy: policy_service.BookingRules | None) -> Any:
     data = data | {"version": mutation.base_version}
     row_id = mutation.row_id
     if mutation.table == "flights":
         return flights_service.update(db=db, actor=actor, school_id=school_id, flight_id=row_id,
-                                      data=FlightUpdate.model_validate(data), now=now)
+                                      data=FlightUpdate.model_validate(data), now=now, policy=policy)
     if mutation.table == "instructors":  # the service lets instructors change their availability
         return people_service.update_instructor(
             db=db, school_id=school_id, instructor_id=row_id,
@@ -392,9 +397,10 @@ def _delete(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutatio
             data: dict[str, Any], now: datetime) -> Any:
     if mutation.table == "flights":  # a lesson is cancelled, never removed
         reason = str(data.get("reason") or "deleted on the desktop")
+        kind = data.get("reason_kind") or "other"
         return flights_service.cancel(db=db, actor=actor, school_id=school_id,
                                       flight_id=mutation.row_id,
-                                      data=FlightCancel(reason=reason), now=now)
+                                      data=FlightCancel(reason=reason, reason_kind=kind), now=now)
     _require_manager(actor)
     column = {"students": Flight.student_id, "instructors": Flight.instructor_id,
               "aircraft": Flight.aircraft_id}[mutation.table]
@@ -420,16 +426,21 @@ def _delete(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutatio
 
 
 def _apply(db: Session, actor: Account, school_id: uuid.UUID, mutation: Mutation,
-           now: datetime) -> Any:
+           now: datetime, policy: policy_service.BookingRules | None) -> Any:
     data = {key: value for key, value in mutation.data.items() if key not in ("id", "version")}
     if mutation.op == "insert":
-        row = _insert(db, actor, school_id, mutation, data, now)
+        row = _insert(db, actor, school_id, mutation, data, now, policy)
     else:
         current = _get(db, mutation.table, school_id, mutation.row_id)
+        if mutation.op == "update" and mutation.base_version is None:
+            # What REST's PATCH refuses too (``scoped.require_version``), in the push's words.
+            raise PreconditionRequired(
+                "say which version of the row this edit was made on: send base_version, the "
+                "version from your last pull of it", field="base_version", rule="VERSION_REQUIRED")
         if mutation.base_version is not None and mutation.base_version != current.version:
             raise _Stale(current)
         if mutation.op == "update":
-            row = _update(db, actor, school_id, mutation, data, now)
+            row = _update(db, actor, school_id, mutation, data, now, policy)
         else:
             row = _delete(db, actor, school_id, mutation, current, data, now)
     db.flush()  # takes the server_seq and the new version, and surfaces constraint failures
@@ -466,12 +477,17 @@ def _stored(db: Session, mutation_id: uuid.UUID) -> SyncMutation | None:
     ).one_or_none()
 
 
-def _replay(stored: SyncMutation, school_id: uuid.UUID, mutation: Mutation) -> MutationResult:
-    if stored.school_id != school_id:
-        return MutationResult(mutation_id=mutation.mutation_id, status="rejected", error=MutationError(
-            status_code=409, rule="MUTATION_ID_TAKEN", field="mutation_id",
-            detail="this mutation id is already used: generate a new one (uuid4) per edit"))
-    return MutationResult.model_validate(stored.result)
+def _replay(stored: SyncMutation, school_id: uuid.UUID, client_id: uuid.UUID,
+            mutation: Mutation) -> MutationResult:
+    """The stored answer, for a retry by the desktop that sent the mutation. Anyone else gets one
+    refusal, whoever used the id: the answer (or a different refusal for another school's id)
+    would tell a caller which mutation ids exist, and where."""
+    if stored.school_id == school_id and stored.client_id == client_id:
+        return MutationResult.model_validate(stored.result)
+    return MutationResult(mutation_id=mutation.mutation_id, status="rejected", error=MutationError(
+        status_code=409, rule="MUTATION_ID_TAKEN", field="mutation_id",
+        detail="this mutation id cannot be used: generate a new one (a random UUID) for each edit "
+               "and send again"))
 
 
 def _record(db: Session, *, school_id: uuid.UUID, client_id: uuid.UUID, account_id: uuid.UUID,
@@ -481,8 +497,32 @@ def _record(db: Session, *, school_id: uuid.UUID, client_id: uuid.UUID, account_
     db.flush()
 
 
-def push(*, db: Session, actor: Account, request: PushRequest, now: datetime) -> list[MutationResult]:
-    """Apply the mutations in order; one answer each (see the module docstring)."""
+def lesson_places(*, db: Session, school_id: uuid.UUID, request: PushRequest) -> list[str]:
+    """The stations the pushed lessons go to (the forecast rule judges them): an insert's own,
+    an update's as changed (the stored lesson's where unchanged). Read before the push applies
+    anything, so the weather is fetched outside its transaction; nothing here is validated."""
+    places: list[str] = []
+    for mutation in request.mutations:
+        if mutation.table != "flights" or mutation.op == "delete":
+            continue
+        data = mutation.data
+        current = db.get(Flight, mutation.row_id) if mutation.op == "update" else None
+        if current is not None and current.school_id != school_id:
+            current = None
+        def value(key: str, default: Any = None) -> Any:
+            if key in data:
+                return data[key]
+            return getattr(current, key) if current is not None else default
+        places += policy_service.places_of(departure=value("departure"),
+                                           destination=value("destination"),
+                                           route_points=value("route_points", ()))
+    return places
+
+
+def push(*, db: Session, actor: Account, request: PushRequest, now: datetime,
+         policy: policy_service.BookingRules | None = None) -> list[MutationResult]:
+    """Apply the mutations in order; one answer each (see the module docstring). ``policy``: the
+    school's booking rules for the lessons pushed (``policy_service.prepare``), as REST's."""
     school_id, account_id = actor.school_id, actor.id
     if any(mutation.table == "flights" for mutation in request.mutations):
         # The lock REST's bookings take (``flights.service._lock_bookings``), taken first, before
@@ -491,28 +531,35 @@ def push(*, db: Session, actor: Account, request: PushRequest, now: datetime) ->
         db.execute(select(School.id).where(School.id == school_id).with_for_update())
     results = []
     for mutation in request.mutations:
-        results.append(_push_one(db, actor, school_id, account_id, request.client_id, mutation, now))
+        results.append(_push_one(db, actor, school_id, account_id, request.client_id, mutation, now,
+                                 policy))
     return results
 
 
 def _push_one(db: Session, actor: Account, school_id: uuid.UUID, account_id: uuid.UUID,
-              client_id: uuid.UUID, mutation: Mutation, now: datetime) -> MutationResult:
+              client_id: uuid.UUID, mutation: Mutation, now: datetime,
+              policy: policy_service.BookingRules | None) -> MutationResult:
     stored = _stored(db, mutation.mutation_id)
     if stored is not None:
-        return _replay(stored, school_id, mutation)
+        return _replay(stored, school_id, client_id, mutation)
     record: Callable[[MutationResult], None] = lambda result: _record(  # noqa: E731
         db, school_id=school_id, client_id=client_id, account_id=account_id, result=result)
 
     result: MutationResult | None = None
     try:
+        notices_before = len(policy.notices) if policy is not None else 0
         with db.begin_nested():
-            row = _apply(db, actor, school_id, mutation, now)
+            row = _apply(db, actor, school_id, mutation, now, policy)
+            notices = policy.notices[notices_before:] if policy is not None else []
             result = MutationResult(mutation_id=mutation.mutation_id, status="applied",
-                                    row=row_json(row))
+                                    row=row_json(row), notices=notices or None)
             record(result)
         return result
     except _Stale as stale:
         result = _stale_result(mutation, stale.row)
+    except NeedsAcknowledgement as exc:
+        # Not remembered: the person decides, and the same mutation comes back acknowledged.
+        return MutationResult(mutation_id=mutation.mutation_id, status="rejected", error=_error(exc))
     except ServiceError as exc:
         if exc.rule == "STALE_VERSION":
             result = _current_or_error(db, school_id, mutation, exc)
@@ -530,7 +577,7 @@ def _push_one(db: Session, actor: Account, school_id: uuid.UUID, account_id: uui
         # what the winner stored), or a concurrent change to the same data.
         stored = _stored(db, mutation.mutation_id)
         if stored is not None:
-            return _replay(stored, school_id, mutation)
+            return _replay(stored, school_id, client_id, mutation)
         result = MutationResult(mutation_id=mutation.mutation_id, status="rejected", error=MutationError(
             status_code=409, rule="CONCURRENT_CHANGE",
             detail="this clashes with a change someone made at the same moment: reload and try again"))
@@ -541,7 +588,7 @@ def _push_one(db: Session, actor: Account, school_id: uuid.UUID, account_id: uui
     except IntegrityError:
         stored = _stored(db, mutation.mutation_id)
         if stored is not None:
-            return _replay(stored, school_id, mutation)
+            return _replay(stored, school_id, client_id, mutation)
         raise
     return result
 

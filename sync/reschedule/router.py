@@ -272,7 +272,7 @@ def _link_weather(http_request: Request, token: str, now: datetime) -> dict[str,
         flight = db.get(Flight, request.flight_id) if request is not None else None
         if flight is None:
             return {}
-        source = weather_source_from_settings()
+        source = weather_source_from_settings(settings)
         try:
             return reschedule_service.lesson_weather(source=source, flight=flight, now=now,
                                                      release=db.rollback)

@@ -2,7 +2,8 @@
 
 ``find_candidates`` loads everything it needs for the horizon up front — the school, the people and
 aircraft that could fly, and the busy intervals of all of them, in a few indexed queries — then
-walks the slots in memory. A slot is offered only when every rule holds:
+walks the slots in memory. A slot is offered only when every rule holds (opening hours,
+availability and daylight are ``sync.policy.windows``'s, the very ones the booking rules apply):
 
 - inside the school's opening hours (school-local clocks, so daylight-saving time moves nothing),
   the lesson's own length, at least ``min_notice`` from now, not overlapping the lesson it replaces;
@@ -29,28 +30,24 @@ from __future__ import annotations
 import bisect
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from astral import Observer
-from astral.sun import dawn, dusk
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from sync.aircraft.models import Aircraft
 from sync.flights.models import RELEASED_STATUSES, Flight, FlightType
 from sync.people.models import Instructor, InstructorRating, Student
+from sync.policy.windows import Availability, Daylight, OpeningHours
 from sync.reschedule.models import RescheduleOption, RescheduleRequest
 from sync.schools.models import School
 from sync.weather.check import lesson_places, pilot_limits
-from sync.weather.daylight import CIVIL_TWILIGHT_DEPRESSION_DEG, dark_moments
-from sync.weather.errors import UnknownStation
 from sync.weather.lesson import assess_lesson
 from sync.weather.station_weather import StationWeather
-from sync.weather.stations import station_info
 from sync.weather.verdicts import ReasonCode, Verdict
 
 DEFAULT_HORIZON_DAYS = 7
@@ -148,14 +145,14 @@ def find_candidates(
     places = lesson_places(flight)
     limits = pilot_limits(school=school, student=resources.student,
                           aircraft=db.get(Aircraft, flight.aircraft_id))
-    daylight = _Daylight(flight.departure, resources.zone) if not resources.student.night_trained else None
+    daylight = Daylight(flight.departure, resources.zone) if not resources.student.night_trained else None
 
     raw: list[Candidate] = []
     considered = 0
-    student_windows = _Availability(resources.student, resources.zone)
-    instructor_windows = {i.id: _Availability(i, resources.zone) for i in resources.instructors}
+    student_windows = Availability(resources.student, resources.zone)
+    instructor_windows = {i.id: Availability(i, resources.zone) for i in resources.instructors}
     student_busy = resources.busy.get(flight.student_id, [])
-    for start in _slot_starts(school, resources.zone, earliest, latest, length, step):
+    for start in OpeningHours(school.operating_hours, resources.zone).slot_starts(earliest, latest, length, step):
         considered += 1
         end = start + length
         if start < flight.end_at and flight.start_at < end:
@@ -310,88 +307,6 @@ def _raw_rows(db: Session, id_columns: tuple[Any, ...], time_columns: tuple[Any,
     return found
 
 
-def _slot_starts(school: School, zone: ZoneInfo, earliest: datetime, latest: datetime,
-                 length: timedelta, step: timedelta) -> Iterable[datetime]:
-    """Start times (UTC, ascending) of lessons that fit inside opening hours, in [earliest, latest)."""
-    hours: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for entry in school.operating_hours or ():
-        hours[int(entry["weekday"])].append((_clock(entry["open"]), _clock(entry["close"])))
-    day = earliest.astimezone(zone).date()
-    last_day = latest.astimezone(zone).date()
-    seen: set[datetime] = set()
-    while day <= last_day:
-        for opens, closes in sorted(hours.get(day.isoweekday(), ())):
-            close_at = _local(day, closes, zone)
-            moment = _local(day, opens, zone)
-            if moment is None or close_at is None:
-                continue
-            # Step in elapsed time: across a DST change the walk neither skips nor repeats an hour.
-            while moment + length <= close_at:
-                if earliest <= moment < latest and moment not in seen:
-                    seen.add(moment)
-                    yield moment
-                moment += step
-        day += timedelta(days=1)
-
-
-def _local(day: date, clock: time, zone: ZoneInfo) -> datetime | None:
-    """The UTC moment of a local wall-clock time; a time the clocks skip moves to the next one."""
-    local = datetime.combine(day, clock, tzinfo=zone)
-    moment = local.astimezone(UTC)
-    if moment.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        # In the spring-forward gap: the first real moment after it.
-        moment = datetime.combine(day, clock, tzinfo=zone).replace(fold=1).astimezone(UTC)
-    return moment
-
-
-def _clock(text: str) -> time:
-    hours, minutes = str(text).split(":")[:2]
-    if int(hours) == 24:
-        return time(23, 59, 59)
-    return time(int(hours), int(minutes))
-
-
-class _Availability:
-    """A person's weekly windows and dated exceptions, as UTC intervals per local date.
-
-    A person with no weekly windows at all has not restricted their time: they are available
-    whenever the school is open (the demo and most imported rosters look like this).
-    """
-
-    def __init__(self, person: Student | Instructor, zone: ZoneInfo) -> None:
-        self._zone = zone
-        self._weekly: dict[int, list[tuple[time, time]]] = defaultdict(list)
-        for window in person.availability or ():
-            self._weekly[int(window["weekday"])].append((_clock(window["start"]), _clock(window["end"])))
-        self._unrestricted = not self._weekly
-        self._days_off: set[date] = set()
-        self._extra: dict[date, list[tuple[time, time]]] = defaultdict(list)
-        for exception in person.availability_exceptions or ():
-            when = date.fromisoformat(str(exception["date"]))
-            if exception.get("available", False) and "start" in exception and "end" in exception:
-                self._extra[when].append((_clock(exception["start"]), _clock(exception["end"])))
-            elif not exception.get("available", False):
-                self._days_off.add(when)
-        self._cache: dict[date, list[Interval]] = {}
-
-    def covers(self, start: datetime, end: datetime) -> bool:
-        day = start.astimezone(self._zone).date()
-        if day in self._days_off:
-            return False
-        if self._unrestricted:
-            return True
-        return any(opens <= start and end <= closes for opens, closes in self._windows(day))
-
-    def _windows(self, day: date) -> list[Interval]:
-        if day not in self._cache:
-            windows = []
-            for begins, ends in self._weekly.get(day.isoweekday(), []) + self._extra.get(day, []):
-                opens, closes = _local(day, begins, self._zone), _local(day, ends, self._zone)
-                windows.append((opens, closes))
-            self._cache[day] = windows
-        return self._cache[day]
-
-
 def longest_lesson(school: School) -> timedelta:
     """How long a booking can be: the school's limit, and never less than two days (lessons booked
     before the limit existed). Bookings reaching into the horizon start no earlier than this."""
@@ -434,46 +349,6 @@ def _first_free(rows: Sequence[Any], start: datetime, end: datetime, resources: 
         if fallback is None:
             fallback = row
     return fallback, fallback is not None
-
-
-class _Daylight:
-    """Civil twilight at the departure, computed once per local day rather than per slot.
-
-    A slot is daylight when it lies between civil dawn and dusk with a minute to spare either
-    side (astral's times are exact to seconds; the spare keeps the engine's own sampled check,
-    ``dark_moments``, in agreement). Where the sun never reaches the twilight line that day
-    (polar winter or summer), each slot is sampled instead.
-    """
-
-    GUARD = timedelta(minutes=1)
-
-    def __init__(self, code: str, zone: ZoneInfo) -> None:
-        self._zone = zone
-        try:
-            info = station_info(code)
-            self._observer: Observer | None = Observer(latitude=info.latitude, longitude=info.longitude)
-        except UnknownStation:
-            self._observer = None  # the booking rules refuse unknown airports; nothing to judge
-        self._days: dict[date, Interval | None] = {}
-
-    def covers(self, start: datetime, end: datetime) -> bool:
-        if self._observer is None:
-            return True
-        day = start.astimezone(self._zone).date()
-        if day not in self._days:
-            try:
-                self._days[day] = (
-                    dawn(self._observer, day, depression=CIVIL_TWILIGHT_DEPRESSION_DEG, tzinfo=self._zone)
-                    .astimezone(UTC) + self.GUARD,
-                    dusk(self._observer, day, depression=CIVIL_TWILIGHT_DEPRESSION_DEG, tzinfo=self._zone)
-                    .astimezone(UTC) - self.GUARD,
-                )
-            except ValueError:
-                self._days[day] = None
-        window = self._days[day]
-        if window is None:
-            return not dark_moments(self._observer.latitude, self._observer.longitude, start, end)
-        return window[0] <= start and end <= window[1]
 
 
 # -- scoring ---------------------------------------------------------------------------------

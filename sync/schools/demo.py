@@ -217,9 +217,13 @@ def seed_demo(
     today: date,
     now: datetime,
     passwords: Mapping[str, str] | None = None,
+    random_passwords: bool = True,
 ) -> DemoSeed:
     """Write the demo school in ``db`` (the caller commits). ``passwords``: e-mail → password,
-    for any account that should not get a random one."""
+    for any account that should not get a random one. ``random_passwords=False``: the accounts
+    not in ``passwords`` get none (their ``SignIn.password`` is empty; they sign in once they
+    have set one through a mailed link) — the embedded demo signs in only as its dispatcher, and
+    each random password would cost an argon2 hash that nobody ever uses."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
@@ -241,12 +245,12 @@ def seed_demo(
     sign_ins: list[SignIn] = []
     accounts = {}
     for role, email, name in staff:
-        password = passwords.get(email) or secrets.token_urlsafe(12)
+        password = passwords.get(email) or (secrets.token_urlsafe(12) if random_passwords else None)
         accounts[email] = auth_service.create_account(
             db=db, school_id=school.id, email=email, role=AccountRole(role), password=password,
             actor=ACTOR,
         )
-        sign_ins.append(SignIn(role=role, email=email, password=password, name=name))
+        sign_ins.append(SignIn(role=role, email=email, password=password or "", name=name))
     db.flush()
 
     def add(row: Any) -> Any:

@@ -75,6 +75,9 @@ class School(SyncedMixin, TimestampMixin, Base):
     max_lesson_hours: Mapped[int] = mapped_column(default=12)
     booking_horizon_days: Mapped[int] = mapped_column(default=365)
 
+    # The school's soft booking rules and their numbers (``sync.policy.models``); {} = defaults.
+    booking_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
 
 class SchoolScopedMixin:
     """Rows that belong to one school. Every query the service runs filters on this column."""

@@ -56,7 +56,7 @@ def _sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         session_factory = make_sessionmaker(engine)
         now = args.now or utcnow()
-        source = weather_source_from_settings()
+        source = weather_source_from_settings(settings, for_sweep=True)
         try:
             run = run_sweep(session_factory=session_factory, source=source, now=now)
         finally:

@@ -106,7 +106,8 @@ def start_for(settings: Settings, session_factory: SessionFactory) -> SweepSched
                     report.sent, report.retried, report.failed)
 
     scheduler = SweepScheduler(session_factory=session_factory,
-                               source_factory=weather_source_from_settings,
+                               source_factory=lambda: weather_source_from_settings(
+                                   settings, for_sweep=True),
                                interval_seconds=settings.sweep_interval_seconds,
                                on_sweep=deliver_mail)
     scheduler.start()

@@ -183,7 +183,9 @@ def _load_lessons(session_factory: SessionFactory, *, now: datetime, horizon: ti
     read as plain rows (the columns the judgement needs), their students, aircraft and schools
     once each: hydrating ORM objects per lesson cost more than judging it.
     """
+    # A lesson whose aircraft is checked out is under way: the weather is the pilot's to judge.
     in_horizon = (Flight.status.in_(SWEPT_STATUSES), Flight.deleted_at.is_(None),
+                  Flight.checked_out_at.is_(None),
                   Flight.start_at > now, Flight.start_at <= now + horizon)
     with session_factory() as db:
         lessons = db.execute(
@@ -356,7 +358,8 @@ def _decide(
     # The row lock (FOR UPDATE on PostgreSQL; SQLite writers hold the database lock from BEGIN)
     # makes a second sweep wait here, then see the status this one committed.
     flight = db.scalars(select(Flight).where(Flight.id == lesson.flight_id).with_for_update()).one_or_none()
-    if flight is None or flight.is_deleted or flight.status not in SWEPT_STATUSES:
+    if (flight is None or flight.is_deleted or flight.status not in SWEPT_STATUSES
+            or flight.checked_out_at is not None):
         return None, Action.SKIPPED
     decision_window = item.decision_window
     if flight.version != item.version:

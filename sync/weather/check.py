@@ -18,16 +18,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sync.aircraft.models import Aircraft
+from sync.config import Settings, get_settings
 from sync.errors import NotFound
 from sync.flights import service as flights_service
 from sync.flights.models import Flight, WeatherCheck
 from sync.people.models import Student
 from sync.schools.models import School
+from sync.weather.breaker import BreakerPolicy, Deadline, breaker_for
 from sync.weather.judge import PilotLimits
 from sync.weather.lesson import LessonAssessment, assess_lesson
 from sync.weather.minimums import Margin, Minimums, TrainingLevel, minimums_for
 from sync.weather.serialization import assessment_json
 from sync.weather.replay import ReplayedWeatherSource
+from sync.weather.settings import weather_base_url
 from sync.weather.sources import AviationWeatherClient, RecordedWeatherSource, WeatherSource
 from sync.weather.station_weather import StationWeather, gather_weather
 
@@ -36,10 +39,17 @@ RECORDED_VARIABLE = "FSP_WEATHER_RECORDED"
 REPLAY_VARIABLE = "FSP_WEATHER_RECORDED_REPLAY"
 
 
-def weather_source_from_settings() -> WeatherSource:
+def weather_source_from_settings(settings: Settings | None = None, *,
+                                 for_sweep: bool = False) -> WeatherSource:
     """Recorded weather when ``FSP_WEATHER_RECORDED`` names a folder (moved to the present when
     ``FSP_WEATHER_RECORDED_REPLAY=present``), else the Data API (``FSP_WEATHER_URL``, default
-    aviationweather.gov)."""
+    aviationweather.gov).
+
+    Make one per HTTP request, or per sweep (``for_sweep=True``): everything the source fetches
+    shares one deadline from the moment it is made (``weather_request_deadline_seconds``, or
+    ``weather_sweep_deadline_seconds`` for a sweep), and the process's circuit breaker for the
+    upstream, so a silent upstream costs a request a few seconds, then nothing.
+    """
     recorded = os.environ.get(RECORDED_VARIABLE, "").strip()
     if recorded:
         replay = os.environ.get(REPLAY_VARIABLE, "").strip().lower()
@@ -49,7 +59,14 @@ def weather_source_from_settings() -> WeatherSource:
             raise ValueError(f"{REPLAY_VARIABLE}={replay!r} is not understood: use 'present' "
                              "or leave it unset")
         return RecordedWeatherSource(recorded)
-    return AviationWeatherClient()
+    settings = settings or get_settings()
+    base_url = weather_base_url()
+    policy = BreakerPolicy(failure_threshold=settings.weather_breaker_failures,
+                           cooldown_seconds=settings.weather_breaker_cooldown_seconds)
+    seconds = (settings.weather_sweep_deadline_seconds if for_sweep
+               else settings.weather_request_deadline_seconds)
+    return AviationWeatherClient(base_url=base_url, deadline=Deadline(seconds),
+                                 breaker=breaker_for(base_url, policy))
 
 
 def lesson_places(flight: Flight) -> list[str]:

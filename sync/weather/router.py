@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from sync.database.session import session_scope
-from sync.deps import CurrentUser, DbSession
+from sync.deps import AppSettings, CurrentUser, DbSession
 from sync.errors import InvalidInput
 from sync.flights.schemas import WeatherCheckRead, WeatherCheckRequest
 from sync.weather.check import check_json, judge_lesson, load_lesson, weather_source_from_settings
@@ -24,9 +24,10 @@ MAX_STATIONS = 50
 _STATION = re.compile(r"[A-Z0-9]{3,4}")
 
 
-def get_weather_source() -> Iterator[WeatherSource]:
-    """From the environment at request time (FSP_WEATHER_RECORDED, FSP_WEATHER_URL)."""
-    source = weather_source_from_settings()
+def get_weather_source(settings: AppSettings) -> Iterator[WeatherSource]:
+    """From the environment at request time (FSP_WEATHER_RECORDED, FSP_WEATHER_URL), with the
+    request's deadline: everything it fetches is done in ``weather_request_deadline_seconds``."""
+    source = weather_source_from_settings(settings)
     try:
         yield source
     finally:

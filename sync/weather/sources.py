@@ -11,10 +11,12 @@ import json
 import logging
 import math
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +24,7 @@ from typing import Protocol, Self, runtime_checkable
 
 import httpx
 
+from sync.weather.breaker import UNAVAILABLE, CircuitBreaker, Deadline
 from sync.weather.errors import UnknownStation, WeatherUnavailable, WeatherUnreadable
 from sync.weather.settings import weather_base_url
 
@@ -74,6 +77,12 @@ class AviationWeatherClient:
     three requests per product instead of a thousand. 429, 5xx and network failures are retried with
     exponential back-off; anything still failing becomes ``WeatherUnavailable`` and the lessons it
     concerns are judged UNKNOWN until the next sweep.
+
+    ``deadline``: the time every request of this client may take in all (both products, every
+    batch, retry and back-off); each attempt's timeout is cut to what is left of it. ``breaker``:
+    the process's circuit breaker for this upstream (``sync.weather.breaker.breaker_for``), asked
+    before every attempt and told how it went. Without them, only ``timeout`` and
+    ``max_retries`` bound a fetch (the CLI, tests of the retry rules).
     """
 
     def __init__(
@@ -86,6 +95,8 @@ class AviationWeatherClient:
         backoff_seconds: float = 0.5,
         batch_size: int = API_RESULT_LIMIT,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if not 1 <= batch_size <= API_RESULT_LIMIT:
             raise ValueError(f"batch_size must be 1..{API_RESULT_LIMIT}, not {batch_size}")
@@ -95,12 +106,14 @@ class AviationWeatherClient:
         self._host = httpx.URL(self._base_url).host or self._base_url
         # A client handed in belongs to the caller (shared pool, test transport): we never close it.
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(follow_redirects=True)
+        self._http = http_client or httpx.Client(follow_redirects=True, verify=_tls_context())
         self._timeout = timeout
         self._max_retries = max_retries
         self._backoff_seconds = backoff_seconds
         self._batch_size = batch_size
         self._sleep = sleep
+        self._deadline = deadline
+        self._breaker = breaker
 
     def fetch_metars(self, station_ids: Iterable[str]) -> dict[str, list[str]]:
         return self._fetch(METAR, station_ids)
@@ -137,13 +150,16 @@ class AviationWeatherClient:
         url = f"{self._base_url}/api/data/{product.name}"
         params = {"ids": ",".join(batch), "format": "json"}
         attempts = self._max_retries + 1
+        made = 0
         failure = ""
         cause: Exception | None = None
         for attempt in range(attempts):
+            timeout = self._attempt_timeout(product, batch)  # raises when no time or trust is left
             retry_after: float | None = None
+            made += 1
             try:
                 response = self._http.get(
-                    url, params=params, headers={"User-Agent": USER_AGENT}, timeout=self._timeout
+                    url, params=params, headers={"User-Agent": USER_AGENT}, timeout=timeout
                 )
             except httpx.UnsupportedProtocol as exc:  # a typo in configuration will not heal by retrying
                 raise WeatherUnavailable(
@@ -151,17 +167,24 @@ class AviationWeatherClient:
                     "set FSP_WEATHER_URL to an http(s) address or unset it"
                 ) from exc
             except httpx.TimeoutException as exc:
-                failure, cause = f"did not answer within {self._timeout:g} s", exc
+                failure, cause = f"did not answer within {self._described(timeout)}", exc
+                self._record(failed=True)
             except httpx.TransportError as exc:
                 failure, cause = f"could not be reached ({type(exc).__name__}: {exc})", exc
+                self._record(failed=True)
             else:
                 status = response.status_code
                 if status == 429 or status >= 500:
                     failure, cause = f"answered {status} {response.reason_phrase}", None
                     retry_after = _retry_after_seconds(response)
-                elif response.is_success:
-                    return _decode_body(response, product, origin=f"{self._host}'s {product.label} answer")
-                else:  # other 4xx (and redirects a caller's client did not follow): our request is wrong
+                    self._record(failed=True)
+                else:
+                    # It answered: whatever the answer, the upstream is there.
+                    self._record(failed=False)
+                    if response.is_success:
+                        return _decode_body(response, product,
+                                            origin=f"{self._host}'s {product.label} answer")
+                    # other 4xx (and redirects a caller's client did not follow): our request is wrong
                     raise WeatherUnavailable(
                         f"{self._host} refused the {product.label} request with {status} "
                         f"{response.reason_phrase} ({_excerpt(response.text)}); check FSP_WEATHER_URL "
@@ -169,12 +192,46 @@ class AviationWeatherClient:
                     )
             if attempt + 1 < attempts:
                 wait = self._wait_before_retry(attempt, retry_after)
+                if self._deadline is not None and wait >= self._deadline.remaining():
+                    break  # the back-off alone would spend the caller's time: give up now
                 log.warning("%s %s for %s; retrying in %.1f s", self._host, failure, product.label, wait)
                 self._sleep(wait)
+        count = f" {_times(made)}" if made > 1 else ""
         raise WeatherUnavailable(
-            f"{self._host} {failure} {_times(attempts)} for {product.label} "
-            f"({len(batch)} stations); the next sweep tries again"
+            f"{self._host} {failure}{count} for {product.label} "
+            f"({len(batch)} stations): {UNAVAILABLE}; the next sweep tries again"
         ) from cause
+
+    def _attempt_timeout(self, product: _Product, batch: list[str]) -> float:
+        """This attempt's timeout: ``timeout``, cut to what is left of the deadline. Raises
+        ``WeatherUnavailable`` without touching the network when the deadline has passed or the
+        breaker is open."""
+        timeout = self._timeout
+        if self._deadline is not None:
+            left = self._deadline.remaining()
+            if left <= 0:
+                raise WeatherUnavailable(
+                    f"{UNAVAILABLE}: the {self._deadline.seconds:g} s allowed for weather ran out "
+                    f"before {self._host} was asked for {product.label} ({len(batch)} stations); "
+                    "the next sweep tries again"
+                )
+            timeout = min(timeout, left)
+        if self._breaker is not None:
+            self._breaker.allow()
+        return timeout
+
+    def _described(self, timeout: float) -> str:
+        if self._deadline is not None and timeout < self._timeout:
+            return f"the {self._deadline.seconds:g} s allowed for weather"
+        return f"{timeout:g} s"
+
+    def _record(self, *, failed: bool) -> None:
+        if self._breaker is None:
+            return
+        if failed:
+            self._breaker.record_failure()
+        else:
+            self._breaker.record_success()
 
     def _wait_before_retry(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -216,6 +273,13 @@ class RecordedWeatherSource:
                 f"recorded weather file {path} is not valid JSON ({exc}); fix or re-record it"
             ) from exc
         return _reports_by_station(records, product, stations, origin=f"recorded weather file {path}")
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """One for the process: httpx builds a new one per client otherwise (loading the CA bundle,
+    a sixth of a second on a small machine), and a client is made per request's weather."""
+    return httpx.create_ssl_context()
 
 
 def normalise_station_ids(station_ids: Iterable[str]) -> list[str]:

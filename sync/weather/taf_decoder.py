@@ -15,14 +15,14 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import StrEnum
-
-from avwx import Taf
+from typing import Any
 
 from sync.weather.conditions import METRES_PER_STATUTE_MILE, Conditions, Sky, Visibility, Wind
 from sync.weather.errors import WeatherUnreadable
 from sync.weather.reporttime import resolve_day_time
+from sync.weather.stations import is_known_station
 
 CEILING_COVERS = frozenset({"BKN", "OVC", "VV"})
 CLEAR_SKY_WORDS = frozenset({"SKC", "NSC", "CLR", "NCD"})
@@ -87,7 +87,7 @@ def decode_taf(raw: str, *, reference: datetime | None = None) -> Forecast:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            taf = Taf.from_report(parse_text, issued=reference.date())
+            taf = _read(parse_text, reference.date())
     except Exception as exc:  # avwx raises many kinds (StopIteration, IndexError…) on bad text
         raise WeatherUnreadable(f"not a readable TAF: {type(exc).__name__} {exc}".strip()) from exc
     data = taf.data if taf else None
@@ -114,6 +114,43 @@ def decode_taf(raw: str, *, reference: datetime | None = None) -> Forecast:
         raw=text,
         periods=tuple(periods),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What avwx read from a TAF (the parts of its ``Taf`` report used here)."""
+
+    data: Any
+    units: Any
+    sanitization: Any
+
+
+def _read(text: str, issued: date) -> _Reading | None:
+    """avwx's reading of ``text``, as ``Taf.from_report(text, issued=issued)`` gives it; None
+    when the text names no station avwx knows.
+
+    ``from_report`` finds the station by looking up the report's words in avwx's whole station
+    file (67 MB; seconds and about 180 MB on first use). When the first word after the header is
+    a station the compact index knows — every TAF the service fetches — that lookup could only
+    answer that station, so avwx's parser runs on it directly (and its translation too, so that
+    what fails in ``from_report`` still fails here); anything else goes to ``from_report``."""
+    # avwx (with geopy and requests) is imported on the first TAF, not with the service.
+    from avwx import Taf
+    from avwx.base import _REPORT_HEADERS
+    from avwx.current.taf import parse
+    from avwx.parsing.translate.taf import translate_taf
+
+    station = next((word.upper() for word in text.split()
+                    if word.upper() not in _REPORT_HEADERS), "")
+    if len(station) == 4 and is_known_station(station):
+        data, units, sanitization = parse(station, text, issued)
+        if data is not None and units is not None:
+            translate_taf(data, units)
+        return _Reading(data=data, units=units, sanitization=sanitization)
+    report = Taf.from_report(text, issued=issued)
+    if report is None:
+        return None
+    return _Reading(data=report.data, units=report.units, sanitization=report.sanitization)
 
 
 @dataclass(slots=True)

@@ -158,7 +158,8 @@ def test_a_dispatchers_day(qtbot, restartable_server, whole_day_school, memory_k
 
     # -- book a lesson ---------------------------------------------------------------------------
     _show_day(qtbot, desk, lesson_start)
-    desk.window.new_lesson_action.trigger()
+    desk.window.new_lesson_action.trigger()  # (the next free slot is looked for first)
+    qtbot.wait_until(lambda: desk.window.lesson_editor is not None, timeout=SIGNAL_TIMEOUT)
     editor = desk.window.lesson_editor
     _fill_time(editor, lesson_start, zone)
     assert editor.problem() is None, editor.problem()
@@ -173,8 +174,10 @@ def test_a_dispatchers_day(qtbot, restartable_server, whole_day_school, memory_k
 
     # -- the same aircraft at the same time: refused, in the dialog -----------------------------
     desk.window.new_lesson_action.trigger()
+    qtbot.wait_until(lambda: desk.window.lesson_editor is not None, timeout=SIGNAL_TIMEOUT)
     clash = desk.window.lesson_editor
     _fill_time(clash, lesson_start + timedelta(minutes=30), zone)
+    clash.aircraft.setCurrentIndex(clash.aircraft.findData(desk.lesson(lesson_id).aircraft_id))
     with qtbot.wait_signal(clash.saved, timeout=SIGNAL_TIMEOUT) as refused:
         clash.save_button.click()
     assert refused.args[0].state == "rejected"

@@ -123,6 +123,34 @@ def test_api_handler_answers_health_and_login(empty_database_url, lambda_environ
     assert wrong["statusCode"] == 401
 
 
+def test_api_handler_counts_sign_ins_by_api_gateways_source_ip(empty_database_url,
+                                                               lambda_environment):
+    """Mangum gives the app requestContext.http.sourceIp as the client: the address API Gateway
+    saw, which the caller cannot write. X-Forwarded-For is the caller's to write (API Gateway
+    only appends to it) and changes nothing: no proxy is trusted in the Lambda."""
+    from sync.auth.models import LoginAttempt
+
+    lambda_environment["FSP_LOGIN_MAX_FAILURES_PER_CLIENT"] = "2"
+    _migrated(empty_database_url, lambda_environment)
+
+    def guess(n: int, source_ip: str) -> int:
+        event = http_api_event("POST", "/auth/login", body={
+            "email": f"nobody-{n}@school.example", "password": "not it at all"})
+        event["requestContext"]["http"]["sourceIp"] = source_ip
+        event["headers"]["x-forwarded-for"] = f"192.0.2.{n}, {source_ip}"
+        return handlers.handler(event, None)["statusCode"]
+
+    assert [guess(n, "203.0.113.7") for n in range(3)] == [401, 401, 429]
+    assert guess(3, "198.51.100.20") == 401
+    engine = create_engine_for(empty_database_url, pooled=False)
+    try:
+        with session_scope(engine, read_only=True) as db:
+            clients = list(db.scalars(select(LoginAttempt.client).order_by(LoginAttempt.at)))
+    finally:
+        engine.dispose()
+    assert clients == ["203.0.113.7"] * 3 + ["198.51.100.20"]
+
+
 def test_api_handler_refuses_a_database_that_was_not_migrated(empty_database_url,
                                                                lambda_environment):
     lambda_environment["DATABASE_URL"] = empty_database_url

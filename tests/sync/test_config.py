@@ -29,6 +29,7 @@ def test_defaults_suit_a_developer_machine(monkeypatch, tmp_path):
     assert settings.database_url == f"sqlite:///{tmp_path / 'fsp-dispatcher' / 'fsp.sqlite3'}"
     assert settings.access_token_minutes == 15
     assert settings.refresh_token_days == 30
+    assert settings.session_max_days == 30
 
 
 def test_read_from_the_environment(monkeypatch):

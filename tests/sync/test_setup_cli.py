@@ -1,4 +1,5 @@
-"""``fsp-sync db upgrade``, ``schools create`` and ``accounts create``, through ``sync.cli.main``."""
+"""``fsp-sync db upgrade``, ``schools create`` and ``accounts create|disable|enable|set-password``,
+through ``sync.cli.main``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from sync.auth.models import Account, AccountRole
+from sync.auth.models import Account, AccountRole, RefreshToken
+from sync.auth.tokens import issue_refresh_token
 from sync.cli import main
+from sync.config import get_settings
 from sync.database import migrations
 from sync.database.session import create_engine_for, session_scope
 from sync.schools.models import School
@@ -142,3 +145,94 @@ def test_accounts_create_refuses_an_unknown_role(migrated, capsys, monkeypatch):
 
     assert exited.value.code == 2
     assert "invalid choice: 'pilot'" in capsys.readouterr().err
+
+
+def test_accounts_create_refuses_a_guessable_password_and_says_why(migrated, capsys, monkeypatch):
+    school_id = _create_school(capsys)
+
+    assert _create_account(monkeypatch, str(school_id), "password1234") == 2
+    err = capsys.readouterr().err
+    assert "standard input (--password-stdin): the password is too easy to guess" in err
+    assert "common password" in err
+    # The school's name is one of the words a password must not lean on.
+    assert _create_account(monkeypatch, str(school_id), "hillcountryaviation") == 2
+    assert "too easy to guess" in capsys.readouterr().err
+
+
+def _account_command(monkeypatch, *args: str, stdin: str = "") -> int:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    return main(["accounts", *args])
+
+
+def _account(url: str, email: str) -> Account:
+    engine = create_engine_for(url)
+    with session_scope(engine, read_only=True) as db:
+        account = db.scalars(select(Account).where(Account.email == email)).one()
+    engine.dispose()
+    return account
+
+
+def _live_refresh_tokens(url: str, account_id: uuid.UUID) -> int:
+    engine = create_engine_for(url)
+    with session_scope(engine, read_only=True) as db:
+        count = len(db.scalars(select(RefreshToken).where(
+            RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))).all())
+    engine.dispose()
+    return count
+
+
+def _signed_in(url: str, email: str) -> None:
+    engine = create_engine_for(url)
+    with session_scope(engine) as db:
+        account = db.scalars(select(Account).where(Account.email == email)).one()
+        issue_refresh_token(db=db, account=account, settings=get_settings())
+    engine.dispose()
+
+
+def test_accounts_disable_and_enable(migrated, capsys, monkeypatch):
+    school_id = _create_school(capsys)
+    email = f"desk-{uuid.uuid4().hex[:6]}@hill.example"
+    assert _create_account(monkeypatch, str(school_id), PASSWORD, email=email) == 0
+    _signed_in(migrated, email)
+    capsys.readouterr()
+
+    assert _account_command(monkeypatch, "disable", "--email", email.upper()) == 0
+
+    assert f"Disabled {email}; its sign-ins have ended." in capsys.readouterr().out
+    account = _account(migrated, email)
+    assert account.active is False and account.sessions_revoked_at is not None
+    assert _live_refresh_tokens(migrated, account.id) == 0
+    assert _account_command(monkeypatch, "enable", "--email", email) == 0
+    assert f"Enabled {email}." in capsys.readouterr().out
+    assert _account(migrated, email).active is True
+
+
+def test_accounts_set_password_checks_it_and_ends_sign_ins(migrated, capsys, monkeypatch):
+    school_id = _create_school(capsys)
+    email = f"desk-{uuid.uuid4().hex[:6]}@hill.example"
+    assert _create_account(monkeypatch, str(school_id), PASSWORD, email=email) == 0
+    _signed_in(migrated, email)
+    capsys.readouterr()
+
+    assert _account_command(monkeypatch, "set-password", "--email", email, "--password-stdin",
+                            stdin="password1234\n") == 2
+    assert "set-password: standard input (--password-stdin): the password is too easy to guess" \
+        in capsys.readouterr().err
+    assert PasswordHasher().verify(_account(migrated, email).password_hash, PASSWORD)
+
+    new_password = "a quieter runway at dusk"
+    assert _account_command(monkeypatch, "set-password", "--email", email, "--password-stdin",
+                            stdin=new_password + "\n") == 0
+
+    assert "its sign-ins have ended" in capsys.readouterr().out
+    account = _account(migrated, email)
+    assert PasswordHasher().verify(account.password_hash, new_password)
+    assert _live_refresh_tokens(migrated, account.id) == 0
+
+
+def test_account_commands_name_an_unknown_email(migrated, capsys, monkeypatch):
+    assert _account_command(monkeypatch, "disable", "--email", "nobody@hill.example") == 2
+    assert ("fsp-sync accounts disable: --email: there is no account with the e-mail "
+            "nobody@hill.example") in capsys.readouterr().err
+    assert _account_command(monkeypatch, "enable", "--email", "not-an-address") == 2
+    assert "--email: not-an-address is not an e-mail address" in capsys.readouterr().err

@@ -6,6 +6,7 @@ Create Date: 2026-12-02 12:00:00.000000+00:00
 
 What the service needed after it was attacked on purpose:
 
+- ``accounts.version``: an admin's change names the version it was made on;
 - ``accounts.sessions_revoked_at``: signing out everywhere, a password change or disabling an
   account refuses the access tokens issued before it (not only when they expire);
 - ``refresh_tokens.family_started_at``: a session lives a fixed time from its sign-in, however
@@ -37,6 +38,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 def upgrade() -> None:
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sessions_revoked_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='1'))
 
     with op.batch_alter_table('refresh_tokens', schema=None) as batch_op:
         batch_op.add_column(sa.Column('family_started_at', sa.DateTime(timezone=True), nullable=True))
@@ -85,6 +87,8 @@ def upgrade() -> None:
             'booking_bounds_positive', 'max_lesson_hours > 0 AND booking_horizon_days > 0')
 
     # The server defaults only filled the existing rows; the models give every new row its value.
+    with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.alter_column('version', server_default=None)
     with op.batch_alter_table('sweep_runs', schema=None) as batch_op:
         batch_op.alter_column('school_counts', server_default=None)
     with op.batch_alter_table('schools', schema=None) as batch_op:
@@ -119,4 +123,5 @@ def downgrade() -> None:
         batch_op.drop_column('family_started_at')
 
     with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.drop_column('version')
         batch_op.drop_column('sessions_revoked_at')

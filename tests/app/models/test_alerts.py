@@ -175,7 +175,10 @@ def test_every_kind_of_alert_is_listed_in_words(school, qtmodeltester) -> None:
     index = model.index(row, 0)
     assert model.data(index, AlertRole.KIND) == "AT_RISK"
     assert model.data(index, AlertRole.LESSON_ID) == at_risk["id"]
-    assert risk.title in model.data(index, Qt.ItemDataRole.DisplayRole)
+    # One line with the cause, then the lesson in a few words; the title stays in the tooltip.
+    shown = model.data(index, Qt.ItemDataRole.DisplayRole)
+    assert shown == risk.line and shown.startswith("At risk — TEMPO thunderstorm") and "\n" not in shown
+    assert risk.title in model.data(index, Qt.ItemDataRole.ToolTipRole)
     tip = model.data(index, Qt.ItemDataRole.ToolTipRole)  # every reason
     assert "Gusts 28 kt" in tip and "TEMPO thunderstorm" in tip
     assert model.data(index, Qt.ItemDataRole.DecorationRole) is not None  # a colour per kind
@@ -237,12 +240,13 @@ def test_activating_an_alert_says_what_to_open(qtbot, school) -> None:
     with qtbot.wait_signal(dock.count_changed):
         model.set_alerts(build_alerts(school.replica, now=NOW, account=None))
     assert dock.windowTitle() == f"Alerts ({model.rowCount()})"
-    expected = {AlertKind.CONFIRM: (dock.request_activated, "request_id"),
+    # The weather alerts open onto the weather and the request (``WeatherAlertDialog``).
+    expected = {AlertKind.CONFIRM: (dock.weather_activated, "lesson_id"),
                 AlertKind.EDIT_REJECTED: (dock.edit_activated, "mutation_id"),
                 AlertKind.MAIL_FAILED: (dock.notification_activated, "notification_id"),
                 AlertKind.EDIT_CONFLICT: (dock.edit_activated, "mutation_id"),
-                AlertKind.WEATHER_CANCELLED: (dock.lesson_activated, "lesson_id"),
-                AlertKind.AT_RISK: (dock.lesson_activated, "lesson_id")}
+                AlertKind.WEATHER_CANCELLED: (dock.weather_activated, "lesson_id"),
+                AlertKind.AT_RISK: (dock.weather_activated, "lesson_id")}
     for row, alert in enumerate(model.alerts):
         signal, field = expected[alert.kind]
         with qtbot.wait_signal(signal, timeout=1_000,

@@ -92,3 +92,32 @@ def test_no_server_is_offline_with_a_readable_message():
     with ApiClient(base_url=f"http://127.0.0.1:{_free_port()}", timeout=2) as client:
         with pytest.raises(Offline, match="Cannot reach the service"):
             client.login("someone@example.com", PASSWORD)
+
+
+def test_an_update_sends_the_version_it_was_made_on(dispatcher_client, seeded_school):
+    flight_id = seeded_school.flight_ids[0]
+    read = dispatcher_client.get_flight(flight_id)
+
+    changed = dispatcher_client.update_flight(flight_id, {"notes": "headset"},
+                                              version=read["version"])
+    assert changed["notes"] == "headset" and changed["version"] == read["version"] + 1
+    # The same edit made on what is now an old read is refused, not applied over the change.
+    with pytest.raises(Refused) as refused:
+        dispatcher_client.update_flight(flight_id, {"notes": "blind"}, version=read["version"])
+    assert refused.value.status == 409 and refused.value.rule == "STALE_VERSION"
+    assert refused.value.conflict["id"] == flight_id
+    assert dispatcher_client.get_flight(flight_id)["notes"] == "headset"
+
+
+def test_signing_out_ends_the_sign_in_at_the_service_too(api_server, seeded_school, token_store,
+                                                        memory_keyring):
+    email = seeded_school.school.emails["dispatcher"]
+    with ApiClient(base_url=api_server.url, token_store=token_store) as client:
+        session = client.login(email, PASSWORD)
+        client.logout()
+
+    key = (SERVICE_NAME, keyring_username(api_server.url, email))
+    assert key not in memory_keyring.passwords
+    with api_server.client() as anonymous:
+        refused = anonymous.post("/auth/refresh", json={"refresh_token": session.tokens.refresh_token})
+    assert refused.status_code == 401

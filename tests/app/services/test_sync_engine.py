@@ -103,7 +103,7 @@ def test_a_conflict_shows_both_versions_and_is_resolved(engine, seeded_school, a
     # Another desk changes the same lesson first.
     other = ApiClient(base_url=api_server.url)
     other.login(seeded_school.school.emails["admin"], PASSWORD)
-    other.update_flight(flight_id, {"notes": "theirs: new fuel policy", "version": base})
+    other.update_flight(flight_id, {"notes": "theirs: new fuel policy"}, version=base)
     other.close()
 
     result = engine.sync_once()
@@ -126,3 +126,35 @@ def test_a_conflict_shows_both_versions_and_is_resolved(engine, seeded_school, a
     expected = "mine: bring the headset" if keep == "mine" else "theirs: new fuel policy"
     assert final.state == "synced" and final.data["notes"] == expected
     assert engine.client.get_flight(flight_id)["notes"] == expected
+
+
+def test_a_push_over_the_services_size_limit_is_sent_in_smaller_batches(api_server, seeded_school,
+                                                                        token_store, replica_path):
+    """The service refuses bodies over its limit (413) before reading them: the desktop sends
+    fewer edits at a time, and an edit too large on its own is kept, refused with the reason."""
+    from sync.api import create_app
+    from sync.config import Settings
+    from tests.support.served_app import served
+
+    settings = Settings.explicit(database_url=api_server.settings.database_url,
+                                 sweep_interval_seconds=0, max_request_bytes=12_000)
+    with served(create_app(settings)) as url, ApiClient(base_url=url, token_store=token_store) as client:
+        client.login(seeded_school.school.emails["dispatcher"], PASSWORD)
+        replica = Replica(replica_path)
+        try:
+            engine = SyncEngine(client=client, replica=replica)
+            engine.sync_once()
+            lessons = [replica.record_edit("flights", "insert", data=seeded_school.lesson(
+                BASE_DAY + timedelta(days=3 + day), notes="n" * 2_000)) for day in range(8)]
+            too_large = replica.record_edit("flights", "insert", data=seeded_school.lesson(
+                BASE_DAY + timedelta(days=2, hours=2), notes="x" * 4_000, destination="K" * 9_000))
+
+            engine.sync_once()
+
+            assert all(replica.get("flights", entry.row_id).state == "synced" for entry in lessons)
+            kept = replica.entry(too_large.mutation_id)
+            assert kept is not None and kept.state == "rejected"
+            assert kept.answer["error"]["rule"] == "REQUEST_TOO_LARGE"
+            assert "too large to send" in kept.answer["error"]["detail"]
+        finally:
+            replica.close()

@@ -22,7 +22,9 @@ from app.services.replica import Replica
 from app.services.sign_in import DesktopSession, open_session
 from app.services.sync_engine import SyncEngine
 from app.services.sync_loop import SyncLoop
+from app.models.lessons import parse_time
 from app.views.main_window import MainWindow
+from tests.app.booking_support import is_available, iso, weekday_at
 
 INSTRUCTOR_PASSWORD = "confirm-my-lessons-1"
 # Dialogs shown on the offscreen platform make it say so; harmless.
@@ -194,6 +196,7 @@ def test_a_refused_edit_shows_the_reason_and_can_be_discarded(qtbot, school, des
     dialog = window.conflict_dialog
     assert reason in dialog.reason_label.text()
     assert dialog.keep_mine_button is None and dialog.edit_again_button is not None
+    assert dialog.book_anyway_button is None  # a refusal, not a warning: nothing to book over
     table = dialog.table
     rows = {table.item(row, 0).text(): (table.item(row, 1).text(), table.item(row, 2).text())
             for row in range(table.rowCount())}
@@ -203,6 +206,53 @@ def test_a_refused_edit_shows_the_reason_and_can_be_discarded(qtbot, school, des
         qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
     qtbot.wait_until(lambda: replica.outbox() == [] and loop.status.rejected == 0, timeout=15_000)
     assert replica.get("flights", lesson["id"]).data["aircraft_id"] == lesson["aircraft_id"]
+    qtbot.wait_until(lambda: not any(alert.mutation_id == entry.mutation_id
+                                     for alert in window.alerts_model.alerts), timeout=15_000)
+
+
+def test_an_offline_edit_the_policy_warns_about_can_be_booked_anyway_from_the_alerts(
+        qtbot, school, desk_window) -> None:
+    window, loop = desk_window
+    replica = school.desk.replica
+    target = weekday_at(replica, 100, hour=15)  # daylight all year round, weeks ahead: free
+    lesson = next(lesson for lesson in upcoming_lessons(replica, 8)[3:]
+                  if lesson.get("instructor_id") and not is_available(
+                      replica, "instructors", lesson["instructor_id"], target,
+                      target + (parse_time(lesson["end_at"]) - parse_time(lesson["start_at"]))))
+    length = parse_time(lesson["end_at"]) - parse_time(lesson["start_at"])
+    instructor = replica.get("instructors", lesson["instructor_id"]).data["name"]
+    # Made while offline (only the outbox knows it); the loop's next round sends it.
+    entry = replica.record_edit("flights", "update", row_id=lesson["id"],
+                                data={"start_at": iso(target), "end_at": iso(target + length)})
+    with qtbot.wait_signal(loop.status_changed, timeout=15_000,
+                           check_params_cb=lambda status: status.rejected == 1
+                           and status.state == "idle"):
+        loop.sync_now()
+    assert replica.entry(entry.mutation_id).error["rule"] == "NEEDS_ACKNOWLEDGEMENT"
+
+    with qtbot.wait_signal(window.alerts_dock.edit_activated, timeout=15_000):
+        activate(qtbot, window, AlertKind.EDIT_REJECTED, mutation_id=entry.mutation_id)
+    [alert] = [alert for alert in window.alerts_model.alerts if alert.mutation_id == entry.mutation_id]
+    assert "booking policy" in alert.title and f"outside {instructor}'s availability" in alert.title
+    assert any(f"outside {instructor}'s availability" in reason for reason in alert.reasons)
+    qtbot.wait_until(lambda: window.conflict_dialog is not None, timeout=10_000)
+    dialog = window.conflict_dialog
+    assert dialog.windowTitle() == "Your change goes against the booking policy"
+    assert f"outside {instructor}'s availability" in dialog.reason_label.text()
+    assert dialog.reason_label.textFormat() == Qt.TextFormat.PlainText
+    assert dialog.discard_button is not None and dialog.edit_again_button is not None
+    rows = {dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())}
+    assert "Acknowledge" not in rows and "Acknowledged warnings" not in rows
+
+    with qtbot.wait_signal(dialog.acknowledged, timeout=5_000):
+        qtbot.mouseClick(dialog.book_anyway_button, Qt.MouseButton.LeftButton)
+    qtbot.wait_until(lambda: replica.outbox() == [] and settled(loop) and loop.status.rejected == 0,
+                     timeout=15_000)
+    server = school.desk.client.get_flight(lesson["id"])
+    assert parse_time(server["start_at"]) == target
+    assert "INSTRUCTOR_UNAVAILABLE" in [warning["code"] for warning in server["acknowledged_warnings"]]
+    assert replica.get("flights", lesson["id"]).data["acknowledged_warnings"] == \
+        server["acknowledged_warnings"]
     qtbot.wait_until(lambda: not any(alert.mutation_id == entry.mutation_id
                                      for alert in window.alerts_model.alerts), timeout=15_000)
 
@@ -248,10 +298,15 @@ def test_activating_a_lesson_alert_goes_to_its_day_and_opens_it(qtbot, school, d
                  if alert.kind in (AlertKind.AT_RISK, AlertKind.WEATHER_CANCELLED))
     with qtbot.wait_signal(window.loaded, timeout=15_000):
         window.calendar.set_day(alert.when.date() + timedelta(days=60))
-    with qtbot.wait_signal(window.alerts_dock.lesson_activated, timeout=5_000,
+    # The alert opens its weather and request; "Open lesson…" there goes to the lesson's day.
+    with qtbot.wait_signal(window.alerts_dock.weather_activated, timeout=5_000,
                            check_params_cb=lambda found: found == alert.lesson_id):
         activate(qtbot, window, alert.kind, lesson_id=alert.lesson_id)
+    dialog = window.alert_actions.weather_dialog
+    assert dialog is not None and dialog.lesson_id == alert.lesson_id
+    dialog.open_lesson_button.click()
     qtbot.wait_until(lambda: window.lesson_editor is not None, timeout=15_000)
+    dialog.close()
     zone = window.calendar_model.schedule.timezone
     assert alert.when.astimezone(zone).date() in window.calendar.days()
     window.lesson_editor.reject()
@@ -328,7 +383,7 @@ def test_the_offline_banner_shows_when_the_service_is_gone(qtbot, tmp_path) -> N
                                check_params_cb=lambda status: status.state == "offline"):
             loop.sync_now()
         assert window.offline_banner.isVisible()
-        assert re.match(r"Offline — last known schedule as of \d\d:\d\d\.",
+        assert re.match(r"Offline — last known schedule as of \d\d:\d\d [A-Z0-9+-]+\.",
                         window.offline_banner.text())
         assert window.calendar.isVisible()
         loop.stop()

@@ -1,4 +1,8 @@
-"""The lesson editor against the real embedded demo service, offscreen."""
+"""The lesson editor against the real embedded demo service, offscreen.
+
+Lessons are booked inside everyone's weekly availability (``tests.app.booking_support``), so the
+school's booking policy has nothing to say unless a test is about it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog
 
 from app.models.lessons import load_schedule
@@ -14,6 +18,10 @@ from app.services.api_client import ApiClient
 from app.services.lesson_edits import LessonEdits
 from app.services.sync_engine import SyncEngine
 from app.views.lesson_editor import SOLO_TEXT, LessonEditor
+from app.views.theme import verdict_style
+from tests.app.booking_support import (
+    bookable, student_without_night_training, unavailable_instructor, weekday_at, weeks_later,
+)
 
 FAR = (datetime.now(UTC) + timedelta(days=50)).replace(hour=15, minute=0, second=0, microsecond=0)
 
@@ -45,9 +53,18 @@ def _choose(combo, value) -> None:
     combo.setCurrentIndex(combo.findData(value))
 
 
-def _busy_ids(schedule, start, end, attribute) -> set:
-    return {getattr(lesson, attribute) for lesson in schedule.lessons
-            if lesson.start < end and lesson.end > start and lesson.status in ("SCHEDULED", "AT_RISK")}
+def _book_in(editor, fields: dict) -> None:
+    """The people and aircraft of ``fields`` (``bookable``'s) chosen in the editor."""
+    for combo, key in ((editor.student, "student_id"), (editor.instructor, "instructor_id"),
+                       (editor.aircraft, "aircraft_id")):
+        _choose(combo, fields[key])
+
+
+def _bookable_editor(make_editor, demo, start: datetime, **fields) -> LessonEditor:
+    editor = make_editor(start=start)
+    _book_in(editor, bookable(demo.replica, start, **fields))
+    assert editor.problem() is None, editor.problem()
+    return editor
 
 
 def _set_start(editor, moment: datetime) -> None:
@@ -89,16 +106,25 @@ def test_local_rules_are_checked_before_anything_is_sent(qtbot, make_editor) -> 
     assert editor.error_label.text().startswith("The lesson would start in the past")
 
 
+def _clash(demo, schedule):
+    """A booked demo lesson, and people free and available at its time to book its aircraft."""
+    for taken in schedule.lessons:
+        if taken.status != "SCHEDULED" or not taken.instructor_id \
+                or taken.start <= datetime.now(UTC) + timedelta(hours=1):
+            continue
+        try:
+            return taken, bookable(demo.replica, taken.start, aircraft_id=taken.aircraft_id,
+                                   hours=(taken.end - taken.start).total_seconds() / 3600)
+        except AssertionError:  # nobody else free and available then: the next lesson
+            continue
+    raise AssertionError("no demo lesson to clash with")
+
+
 def test_a_clash_is_shown_inline_then_a_free_time_books_it(qtbot, demo, make_editor,
                                                            schedule) -> None:
-    taken = next(lesson for lesson in schedule.lessons
-                 if lesson.status == "SCHEDULED" and lesson.instructor_id
-                 and lesson.start > datetime.now(UTC) + timedelta(hours=1))
+    taken, fields = _clash(demo, schedule)
     editor = make_editor(start=taken.start, aircraft_id=taken.aircraft_id)
-    students = _busy_ids(schedule, taken.start, taken.end, "student_id")
-    instructors = _busy_ids(schedule, taken.start, taken.end, "instructor_id")
-    _choose(editor.student, next(i for i, _ in schedule.students if i not in students))
-    _choose(editor.instructor, next(i for i, _ in schedule.instructors if i not in instructors))
+    _book_in(editor, fields)
     editor.length.setValue(int((taken.end - taken.start).total_seconds() // 60))
     assert editor.problem() is None
 
@@ -112,7 +138,7 @@ def test_a_clash_is_shown_inline_then_a_free_time_books_it(qtbot, demo, make_edi
     assert editor.aircraft.property("invalid") is True
     assert editor.save_button.isEnabled() and editor.status_label.text() == ""
 
-    _set_start(editor, FAR)
+    _set_start(editor, weeks_later(demo.replica, taken.start, 9))  # the same hour, still free
     assert "already booked" in editor.error_label.text()  # still shown until the next save
     with qtbot.wait_signal(editor.saved, timeout=10_000) as saved:
         editor.save_button.click()
@@ -124,7 +150,7 @@ def test_a_clash_is_shown_inline_then_a_free_time_books_it(qtbot, demo, make_edi
 
 
 def test_giving_up_after_a_refusal_drops_the_refused_edit(qtbot, demo, make_editor) -> None:
-    editor = make_editor(start=FAR + timedelta(days=1))
+    editor = _bookable_editor(make_editor, demo, weekday_at(demo.replica, 51))
     editor.departure.setText("ZZZZ")  # well formed, but no airport the service knows
     with qtbot.wait_signal(editor.saved, timeout=10_000) as refused:
         editor.save_button.click()
@@ -143,8 +169,10 @@ def test_giving_up_after_a_refusal_drops_the_refused_edit(qtbot, demo, make_edit
 def test_offline_the_booking_is_queued_and_the_dialog_closes(qtbot, demo, make_editor) -> None:
     offline_client = ApiClient(base_url=f"http://127.0.0.1:{_closed_port()}", timeout=2)
     offline_client.adopt(demo.client.session)
-    editor = make_editor(start=FAR + timedelta(days=2),
+    start = weekday_at(demo.replica, 55)
+    editor = make_editor(start=start,
                          edits=LessonEdits(SyncEngine(client=offline_client, replica=demo.replica)))
+    _book_in(editor, bookable(demo.replica, start))
     with qtbot.wait_signal(editor.saved, timeout=10_000) as saved:
         editor.save_button.click()
     assert saved.args[0].state == "queued"
@@ -164,7 +192,7 @@ def test_check_weather_shows_the_verdict(qtbot, demo, make_editor, schedule) -> 
     with qtbot.wait_signal(editor.weather_checked, timeout=20_000) as checked:
         editor.weather_button.click()
     verdict = checked.args[0]["verdict"]
-    assert editor.weather_label.text().startswith(f"Weather: {verdict.replace('_', '-')}")
+    assert editor.weather_label.text().startswith(f"Weather: {verdict_style(verdict).tag}")
 
     offline_client = ApiClient(base_url=f"http://127.0.0.1:{_closed_port()}", timeout=2)
     offline_client.adopt(demo.client.session)
@@ -198,7 +226,7 @@ def test_read_only_mode_disables_the_fields(qtbot, make_editor, schedule) -> Non
 
 
 def test_editing_and_cancelling_an_existing_lesson(qtbot, demo, make_editor) -> None:
-    booker = make_editor(start=FAR + timedelta(days=3))
+    booker = _bookable_editor(make_editor, demo, weekday_at(demo.replica, 45))
     with qtbot.wait_signal(booker.saved, timeout=10_000) as booked:
         booker.save_button.click()
     lesson_id = booked.args[0].lesson_id
@@ -222,3 +250,95 @@ def test_editing_and_cancelling_an_existing_lesson(qtbot, demo, make_editor) -> 
     assert cancelled.args[0].state == "applied"
     assert canceller.result() == QDialog.DialogCode.Accepted
     assert demo.client.get_flight(lesson_id)["status"] == "CANCELLED"
+
+
+def _warned_editor(make_editor, demo, start: datetime) -> tuple[LessonEditor, str]:
+    """An editor on a lesson at ``start`` with an instructor outside their hours then."""
+    instructor_id = unavailable_instructor(demo.replica, start, start + timedelta(hours=1))
+    editor = _bookable_editor(make_editor, demo, start, instructor_id=instructor_id)
+    return editor, demo.replica.get("instructors", instructor_id).data["name"]
+
+
+def test_warnings_are_shown_and_book_anyway_books_it(qtbot, demo, make_editor) -> None:
+    editor, instructor = _warned_editor(make_editor, demo, weekday_at(demo.replica, 66, hour=16))
+    assert not editor.book_anyway_button.isVisibleTo(editor)  # nothing warned about yet
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as warned, \
+            qtbot.assert_not_emitted(editor.finished):
+        editor.save_button.click()
+    outcome = warned.args[0]
+    assert outcome.state == "needs_acknowledgement"
+    assert editor.result() == 0  # still open, asking
+    assert not editor.warnings_panel.isHidden() and editor.book_anyway_button.isVisibleTo(editor)
+    text = editor.warnings_label.text()
+    assert text.startswith("The school's booking policy warns about this lesson:")
+    assert f"outside {instructor}'s availability" in text
+    assert editor.warnings_label.textFormat() == Qt.TextFormat.PlainText  # names as typed
+    assert editor.error_label.isHidden()  # a warning is not an error
+    assert not editor.save_button.isEnabled()  # book it anyway, or change it
+    assert [entry.state for entry in demo.replica.outbox()] == ["rejected"]
+
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as booked:
+        editor.book_anyway_button.click()
+    assert booked.args[0].state == "applied", booked.args[0].message
+    assert booked.args[0].lesson_id == outcome.lesson_id
+    assert editor.result() == QDialog.DialogCode.Accepted
+    assert demo.replica.outbox() == []
+    row = demo.replica.get("flights", outcome.lesson_id)
+    assert row.state == "synced"
+    assert [warning["code"] for warning in row.data["acknowledged_warnings"]] == \
+        ["INSTRUCTOR_UNAVAILABLE"]
+    # The calendar's lesson says which warning was accepted, and by whom.
+    start = datetime.fromisoformat(row.data["start_at"].replace("Z", "+00:00"))
+    [lesson] = [lesson for lesson in load_schedule(demo.replica, start, start + timedelta(hours=1)).lessons
+                if lesson.id == outcome.lesson_id]
+    assert len(lesson.acknowledged) == 1 and instructor in lesson.acknowledged[0]
+    assert lesson.acknowledged[0].endswith(f"(accepted by {demo.email}).")
+
+
+def test_change_it_leaves_the_dialog_open_to_edit(qtbot, demo, make_editor) -> None:
+    start = weekday_at(demo.replica, 70, hour=16)
+    editor, _ = _warned_editor(make_editor, demo, start)
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as warned:
+        editor.save_button.click()
+    assert warned.args[0].state == "needs_acknowledgement"
+
+    editor.change_button.click()
+    assert editor.warnings_panel.isHidden() and editor.result() == 0
+    assert editor.save_button.isEnabled()
+    # Another instructor, inside their hours: the same edit amended, booked without a warning.
+    _choose(editor.instructor, bookable(demo.replica, start)["instructor_id"])
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as saved:
+        editor.save_button.click()
+    assert saved.args[0].state == "applied", saved.args[0].message
+    assert saved.args[0].lesson_id == warned.args[0].lesson_id
+    assert demo.replica.outbox() == []
+    assert demo.replica.get("flights", saved.args[0].lesson_id).data["acknowledged_warnings"] == []
+
+
+def test_changing_the_form_takes_the_warnings_away(qtbot, demo, make_editor) -> None:
+    editor, _ = _warned_editor(make_editor, demo, weekday_at(demo.replica, 74, hour=16))
+    with qtbot.wait_signal(editor.saved, timeout=10_000):
+        editor.save_button.click()
+    assert not editor.warnings_panel.isHidden()
+    editor.length.setValue(editor.length.value() + 15)  # no longer what was warned about
+    assert editor.warnings_panel.isHidden() and editor.warnings == ()
+    with qtbot.wait_signal(editor.discarded, timeout=10_000):
+        editor.close_button.click()  # Cancel drops the refused edit
+    assert demo.replica.outbox() == []
+
+
+def test_a_blocked_booking_offers_no_book_anyway(qtbot, demo, make_editor) -> None:
+    night = weekday_at(demo.replica, 78, hour=22)  # dark all year round
+    editor = make_editor(start=night)
+    _book_in(editor, bookable(demo.replica, weekday_at(demo.replica, 78)))
+    _choose(editor.student, student_without_night_training(demo.replica, night,
+                                                           night + timedelta(hours=1)))
+    with qtbot.wait_signal(editor.saved, timeout=10_000) as refused:
+        editor.save_button.click()
+    assert refused.args[0].state == "rejected" and refused.args[0].warnings == ()
+    assert "night training" in editor.error_label.text()
+    assert editor.warnings_panel.isHidden() and editor.warnings == ()
+    assert not editor.book_anyway_button.isVisibleTo(editor)
+    with qtbot.wait_signal(editor.discarded, timeout=10_000):
+        editor.close_button.click()
+    assert demo.replica.outbox() == []

@@ -73,4 +73,4 @@ def test_screenshot_command_writes_a_png(tmp_path: Path) -> None:
         env=env, capture_output=True, text=True, timeout=120, check=False)
     assert finished.returncode == 0, finished.stderr
     image = QImage(str(target))
-    assert (image.width(), image.height()) == (1600, 900)
+    assert (image.width(), image.height()) == (1400, 800)  # the default --size

@@ -108,9 +108,9 @@ def test_describe_sweep() -> None:
     chicago = zoneinfo.ZoneInfo("America/Chicago")
     now = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)
     running = {"started_at": "2026-11-25T20:05:00Z", "finished_at": None, "counts": {}}
-    assert describe_sweep(running, zone=chicago, now=now) == "Weather sweep running since 14:05"
+    assert describe_sweep(running, zone=chicago, now=now) == "Weather sweep running since 14:05 CST"
     assert "has not finished" in describe_sweep(running, zone=chicago, now=now + timedelta(hours=2))
     finished = {"started_at": "2026-11-25T20:05:00Z", "finished_at": "2026-11-25T20:06:10Z",
                 "counts": {"lessons": 13, "actions": {"cancelled": 2, "at_risk": 1}}}
-    assert describe_sweep(finished, zone=chicago, now=now) == "Last sweep 14:06: 13 checked, 2 cancelled"
+    assert describe_sweep(finished, zone=chicago, now=now) == "Last sweep 14:06 CST: 13 checked, 2 cancelled"
     assert describe_sweep(None, zone=chicago, now=now) == ""

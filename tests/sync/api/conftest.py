@@ -45,6 +45,7 @@ from sync.database import migrations
 from sync.database.session import create_engine_for, session_scope
 from sync.people.models import Instructor, Student
 from sync.schools import service as schools_service
+from sync.server_cli import uvicorn_config
 from sync.weather.minimums import TrainingLevel
 from tests.sync.conftest import DatabaseFactory
 
@@ -101,10 +102,14 @@ def api_server(database_factory: DatabaseFactory) -> Iterator[ApiServer]:
     database_url = database_factory.create()
     migrations.upgrade(database_url)
     # No in-process hourly sweep: tests decide when lessons are judged (and no thread outlives them).
-    settings = Settings.explicit(database_url=database_url, sweep_interval_seconds=0)
+    # Every test's client is 127.0.0.1: the per-client sign-in limit would let the session's
+    # first 50 wrong passwords (the fuzz test sends many) refuse every later sign-in. That limit
+    # is tested on servers of its own (test_rate_limit.py).
+    settings = Settings.explicit(database_url=database_url, sweep_interval_seconds=0,
+                                 login_max_failures_per_client=1_000_000)
     app = create_app(settings)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+    server = uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, name="api-server", daemon=True)
     thread.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,18 +19,20 @@ def school(signed_in_school, api_server):
 
 
 def test_book_read_list_update_and_cancel(school):
-    created = school.dispatcher.post("/flights", json=lesson(school, start_at="2030-01-02T09:00:00-06:00",
-                                                             end_at="2030-01-02T10:00:00-06:00"))
+    day = f"{TOMORROW + timedelta(days=2):%Y-%m-%d}"
+    created = school.dispatcher.post("/flights", json=lesson(school, start_at=f"{day}T09:00:00-06:00",
+                                                             end_at=f"{day}T10:00:00-06:00"))
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["start_at"] == "2030-01-02T15:00:00Z" and body["status"] == "SCHEDULED"
+    assert body["start_at"] == f"{day}T15:00:00Z" and body["status"] == "SCHEDULED"
 
     assert school.instructor.get(f"/flights/{body['id']}").json()["id"] == body["id"]
-    page = school.dispatcher.get("/flights", params={"from": "2030-01-02T00:00:00Z",
-                                                     "to": "2030-01-03T00:00:00Z"}).json()
+    page = school.dispatcher.get("/flights", params={"from": f"{day}T00:00:00Z",
+                                                     "to": f"{day}T23:59:00Z"}).json()
     assert [item["id"] for item in page["items"]] == [body["id"]] and page["total"] == 1
 
-    patched = school.dispatcher.patch(f"/flights/{body['id']}", json={"notes": "headset"})
+    patched = school.dispatcher.patch(f"/flights/{body['id']}",
+                                      json={"notes": "headset", "version": body["version"]})
     assert patched.status_code == 200 and patched.json()["version"] == body["version"] + 1
 
     cancelled = school.dispatcher.post(f"/flights/{body['id']}/cancel", json={"reason": "ill"})
@@ -90,9 +93,10 @@ def test_instructors_change_only_their_own_lessons_and_students_nothing(school):
         "/flights", json=lesson(school, instructor_id=str(school.colleague_id))).json()
     own = school.dispatcher.post("/flights", json=lesson(school, start=TOMORROW + 2 * HOUR)).json()
 
-    refused = school.instructor.patch(f"/flights/{theirs['id']}", json={"notes": "mine"})
+    refused = school.instructor.patch(f"/flights/{theirs['id']}", json={"notes": "mine", "version": 1})
     assert refused.status_code == 403 and refused.json()["rule"] == "NOT_YOUR_LESSON"
-    assert school.instructor.patch(f"/flights/{own['id']}", json={"notes": "ok"}).status_code == 200
+    ok = school.instructor.patch(f"/flights/{own['id']}", json={"notes": "ok", "version": 1})
+    assert ok.status_code == 200
     assert school.student.get("/flights").status_code == 403
 
 
@@ -129,3 +133,32 @@ def test_weather_check_and_current_through_http(school, api_server, fake_weather
     assert stations["KAUS"]["observed"]["flight_category"] in {"IFR", "MVFR"}
     assert stations["KSAT"]["metar"] is None
     assert school.dispatcher.get("/weather/current", params={"ids": "K!"}).status_code == 422
+
+
+@pytest.mark.parametrize(("fields", "rule", "field"), [
+    ({"end_at": iso(TOMORROW + 12 * HOUR + timedelta(minutes=1))}, "LESSON_TOO_LONG", "end_at"),
+    ({"end_at": iso(TOMORROW + timedelta(days=365))}, "LESSON_TOO_LONG", "end_at"),
+    ({"start_at": iso(NOW + timedelta(days=366)), "end_at": iso(NOW + timedelta(days=366) + HOUR)},
+     "BEYOND_BOOKING_HORIZON", "start_at"),
+    ({"start_at": "9999-12-31T20:00:00Z", "end_at": "9999-12-31T21:00:00Z"},
+     "BEYOND_BOOKING_HORIZON", "start_at"),
+])
+def test_lessons_too_long_or_too_far_ahead_are_422_on_every_path(school, fields, rule, field):
+    created = school.dispatcher.post("/flights", json=lesson(school, **fields))
+    assert created.status_code == 422, created.text
+    assert (created.json()["rule"], created.json()["field"]) == (rule, field)
+
+    booked = school.dispatcher.post("/flights", json=lesson(school)).json()
+    moved = school.dispatcher.patch(f"/flights/{booked['id']}", json=fields | {"version": 1})
+    assert moved.status_code == 422 and moved.json()["rule"] == rule
+    assert school.dispatcher.get(f"/flights/{booked['id']}").json() == booked
+
+    pushed = school.dispatcher.post("/sync/push", json={"client_id": str(uuid.uuid4()), "mutations": [
+        {"mutation_id": str(uuid.uuid4()), "table": "flights", "op": "insert",
+         "row_id": str(uuid.uuid4()), "data": lesson(school, **fields)},
+        {"mutation_id": str(uuid.uuid4()), "table": "flights", "op": "update",
+         "row_id": booked["id"], "base_version": 1, "data": fields},
+    ]}).json()["results"]
+    for result, rest in zip(pushed, (created, moved), strict=True):
+        assert result["status"] == "rejected"
+        assert result["error"] == rest.json() | {"status_code": 422}

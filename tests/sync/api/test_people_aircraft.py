@@ -81,7 +81,7 @@ def test_changes_are_audited_with_before_and_after(signed_in_school, api_server,
     school = signed_in_school()
     row = school.dispatcher.post(f"/{kind}", json=body_for(kind)).json()
     school.dispatcher.patch(f"/{kind}/{row['id']}", json={"aircraft": {"model": "PA-28"}}.get(
-        kind, {"name": "After Name"}))
+        kind, {"name": "After Name"}) | {"version": 1})
     with session_scope(api_server.engine, read_only=True) as db:
         events = db.scalars(select(AuditEvent).where(AuditEvent.row_id == uuid.UUID(row["id"]))
                             .order_by(AuditEvent.at)).all()
@@ -143,7 +143,7 @@ def test_instructor_changes_only_own_availability(signed_in_school):
     school = signed_in_school()
     own = f"/instructors/{school.instructor_id}"
     hours = {"availability": [{"weekday": 3, "start": "07:00", "end": "15:00"}]}
-    assert school.instructor.patch(own, json=hours).status_code == 200
+    assert school.instructor.patch(own, json=hours | {"version": 1}).status_code == 200
     assert school.instructor.patch(own, json={"ratings": ["CFI"]}).status_code == 403
     someone_else = school.dispatcher.post("/instructors", json=INSTRUCTOR).json()
     assert school.instructor.patch(f"/instructors/{someone_else['id']}", json=hours).status_code == 403

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from sync.audit.models import AuditEvent
 from sync.auth.models import Account, AccountRole
-from sync.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sync.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionRequired
 from sync.flights import service
 from sync.flights.models import Flight, FlightStatus, FlightType
 from sync.flights.schemas import FlightCancel, FlightCreate, FlightUpdate
@@ -261,7 +261,8 @@ def test_an_update_is_checked_and_audited_with_before_and_after(db_session, scho
     flight = book(db_session, school, booking(people))
     version = flight.version
     updated = service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
-                             data=FlightUpdate(start_at=TEN + HOUR, end_at=TEN + 2 * HOUR, notes="moved"),
+                             data=FlightUpdate(version=version, start_at=TEN + HOUR,
+                                               end_at=TEN + 2 * HOUR, notes="moved"),
                              now=NOW)
     db_session.flush()
 
@@ -275,7 +276,7 @@ def test_an_update_is_checked_and_audited_with_before_and_after(db_session, scho
 def test_a_lesson_moved_within_its_own_slot_does_not_clash_with_itself(db_session, school, people):
     flight = book(db_session, school, booking(people, end=TEN + 2 * HOUR))
     service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
-                   data=FlightUpdate(start_at=TEN + HOUR / 2), now=NOW)
+                   data=FlightUpdate(version=flight.version, start_at=TEN + HOUR / 2), now=NOW)
 
 
 def test_a_refused_update_changes_nothing(db_session, school, people):
@@ -284,7 +285,7 @@ def test_a_refused_update_changes_nothing(db_session, school, people):
 
     with pytest.raises(Conflict) as raised:
         service.update(db=db_session, actor="desk", school_id=school.id, flight_id=second.id,
-                       data=FlightUpdate(start_at=TEN + HOUR / 2), now=NOW)
+                       data=FlightUpdate(version=second.version, start_at=TEN + HOUR / 2), now=NOW)
     assert raised.value.rule == "STUDENT_DOUBLE_BOOKED"
     assert raised.value.conflict["id"] == str(first.id)
     db_session.flush()
@@ -328,10 +329,10 @@ def test_instructors_change_only_the_lessons_they_teach(db_session, school, peop
     theirs = book(db_session, school, booking(people, start=TEN + 3 * HOUR, instructor_id=colleague.id))
 
     service.update(db=db_session, actor=teacher, school_id=school.id, flight_id=own.id,
-                   data=FlightUpdate(notes="bring the headset"), now=NOW)
+                   data=FlightUpdate(version=own.version, notes="bring the headset"), now=NOW)
     with pytest.raises(Forbidden) as raised:
         service.update(db=db_session, actor=teacher, school_id=school.id, flight_id=theirs.id,
-                       data=FlightUpdate(notes="mine now"), now=NOW)
+                       data=FlightUpdate(version=theirs.version, notes="mine now"), now=NOW)
     assert raised.value.rule == "NOT_YOUR_LESSON"
     with pytest.raises(Forbidden):
         service.cancel(db=db_session, actor=teacher, school_id=school.id, flight_id=theirs.id,
@@ -339,7 +340,7 @@ def test_instructors_change_only_the_lessons_they_teach(db_session, school, peop
     # Nor may they hand their own lesson to a colleague.
     with pytest.raises(Forbidden):
         service.update(db=db_session, actor=teacher, school_id=school.id, flight_id=own.id,
-                       data=FlightUpdate(instructor_id=colleague.id), now=NOW)
+                       data=FlightUpdate(version=own.version, instructor_id=colleague.id), now=NOW)
     # Booking a lesson for a colleague is the front desk's job.
     with pytest.raises(Forbidden):
         book(db_session, school, booking(people, start=TEN + 6 * HOUR, instructor_id=colleague.id),
@@ -355,10 +356,10 @@ def test_dispatchers_change_any_lesson_and_students_none(db_session, school, peo
     flight = book(db_session, school, booking(people), actor=dispatcher)
 
     service.update(db=db_session, actor=dispatcher, school_id=school.id, flight_id=flight.id,
-                   data=FlightUpdate(notes="ok"), now=NOW)
+                   data=FlightUpdate(version=flight.version, notes="ok"), now=NOW)
     with pytest.raises(Forbidden):
         service.update(db=db_session, actor=student, school_id=school.id, flight_id=flight.id,
-                       data=FlightUpdate(notes="no"), now=NOW)
+                       data=FlightUpdate(version=flight.version, notes="no"), now=NOW)
 
 
 def test_notes_can_be_added_to_a_lesson_whose_aircraft_left_service(db_session, school, people):
@@ -366,8 +367,83 @@ def test_notes_can_be_added_to_a_lesson_whose_aircraft_left_service(db_session, 
     people["aircraft"].in_service = False
 
     service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
-                   data=FlightUpdate(notes="needs another aircraft"), now=NOW)
+                   data=FlightUpdate(version=flight.version, notes="needs another aircraft"), now=NOW)
     with pytest.raises(InvalidInput) as raised:
         service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
-                       data=FlightUpdate(start_at=TEN + HOUR / 2), now=NOW)
+                       data=FlightUpdate(version=flight.version, start_at=TEN + HOUR / 2), now=NOW)
     assert raised.value.rule == "AIRCRAFT_OUT_OF_SERVICE"
+
+
+def test_an_update_must_name_the_version_it_was_made_on(db_session, school, people):
+    flight = book(db_session, school, booking(people))
+    with pytest.raises(PreconditionRequired) as raised:
+        service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
+                       data=FlightUpdate(notes="blind"), now=NOW)
+    assert (raised.value.rule, raised.value.field) == ("VERSION_REQUIRED", "version")
+    assert "version" in raised.value.message and "If-Match" in raised.value.message
+    assert db_session.get(Flight, flight.id).notes == ""
+
+
+# -- how long, how far ahead -----------------------------------------------------------------
+
+
+def test_a_lesson_lasts_at_most_the_schools_longest(db_session, school, people):
+    assert school.max_lesson_hours == 12  # the default
+    book(db_session, school, booking(people, end=TEN + 12 * HOUR))  # exactly the limit
+    with pytest.raises(InvalidInput) as raised:
+        book(db_session, school, booking(people, start=TEN + 24 * HOUR, end=TEN + 36 * HOUR + HOUR / 60))
+    assert (raised.value.rule, raised.value.field) == ("LESSON_TOO_LONG", "end_at")
+    assert "12 hours" in raised.value.message and "max_lesson_hours" in raised.value.message
+
+    school.max_lesson_hours = 3
+    with pytest.raises(InvalidInput) as raised:
+        book(db_session, school, booking(people, start=TEN + 48 * HOUR, end=TEN + 52 * HOUR))
+    assert raised.value.rule == "LESSON_TOO_LONG" and "3 hours" in raised.value.message
+    with pytest.raises(InvalidInput) as raised:  # a year long
+        book(db_session, school, booking(people, start=TEN, end=TEN + timedelta(days=365)))
+    assert raised.value.rule == "LESSON_TOO_LONG" and "365 days" in raised.value.message
+
+
+def test_a_lesson_starts_within_the_schools_booking_horizon(db_session, school, people):
+    assert school.booking_horizon_days == 365  # the default
+    book(db_session, school, booking(people, start=NOW + timedelta(days=365)))  # exactly the limit
+    for start in (NOW + timedelta(days=365, minutes=1), datetime(9999, 12, 31, 20, tzinfo=UTC)):
+        with pytest.raises(InvalidInput) as raised:
+            book(db_session, school, booking(people, start=start))
+        assert (raised.value.rule, raised.value.field) == ("BEYOND_BOOKING_HORIZON", "start_at")
+        assert "365 days" in raised.value.message and "booking_horizon_days" in raised.value.message
+
+    school.booking_horizon_days = 30
+    with pytest.raises(InvalidInput) as raised:
+        book(db_session, school, booking(people, start=NOW + timedelta(days=31)))
+    assert raised.value.rule == "BEYOND_BOOKING_HORIZON" and "30 days" in raised.value.message
+
+
+@pytest.mark.parametrize(("change", "rule"), [
+    ({"end_at": TEN + 13 * HOUR}, "LESSON_TOO_LONG"),
+    ({"start_at": NOW + timedelta(days=400), "end_at": NOW + timedelta(days=400) + HOUR},
+     "BEYOND_BOOKING_HORIZON"),
+    ({"end_at": datetime(9999, 1, 1, tzinfo=UTC)}, "LESSON_TOO_LONG"),
+])
+def test_an_update_keeps_to_the_same_bounds_and_changes_nothing_when_refused(
+        db_session, school, people, change, rule):
+    flight = book(db_session, school, booking(people))
+    with pytest.raises(InvalidInput) as raised:
+        service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
+                       data=FlightUpdate(version=flight.version, **change), now=NOW)
+    assert raised.value.rule == rule
+    db_session.flush()
+    stored = db_session.get(Flight, flight.id)
+    assert (stored.start_at, stored.end_at, stored.version) == (TEN, TEN + HOUR, 1)
+
+
+def test_times_left_alone_are_not_judged_again(db_session, school, people):
+    flight = book(db_session, school, booking(people, end=TEN + 6 * HOUR))
+    school.max_lesson_hours = 2  # narrowed after the booking
+    service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
+                   data=FlightUpdate(version=flight.version, notes="bring lunch",
+                                     instructor_id=people["instructor"].id), now=NOW)
+    with pytest.raises(InvalidInput) as raised:
+        service.update(db=db_session, actor="desk", school_id=school.id, flight_id=flight.id,
+                       data=FlightUpdate(version=flight.version, end_at=TEN + 5 * HOUR), now=NOW)
+    assert raised.value.rule == "LESSON_TOO_LONG"

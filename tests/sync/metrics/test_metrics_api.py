@@ -20,6 +20,7 @@ from sync.sweep.models import SweepRun
 from sync.weather.verdicts import Verdict
 
 ZONE = zoneinfo.ZoneInfo("America/Chicago")
+NONE_CANCELLED = {"weather": 0, "student": 0, "no_show": 0, "school": 0, "other": 0}
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
@@ -151,21 +152,25 @@ def test_metrics_count_bookings_conflicts_and_reschedules_per_local_day(api_serv
     assert days[d3.isoformat()] == {
         "date": d3.isoformat(), "bookings_created": 3, "weather_conflicts": 2,
         "reschedules_accepted": 2, "average_reschedule_minutes": 60.0,
+        "cancellations": NONE_CANCELLED,
     }
     assert days[d5.isoformat()] == {
         "date": d5.isoformat(), "bookings_created": 0, "weather_conflicts": 1,
         "reschedules_accepted": 1, "average_reschedule_minutes": 720.0,
+        "cancellations": NONE_CANCELLED,
     }
     assert days[d10.isoformat()]["bookings_created"] == 1
     assert days[d10.isoformat()]["weather_conflicts"] == 0
     quiet = days[(today - timedelta(days=1)).isoformat()]
     assert quiet["reschedules_accepted"] == 0 and quiet["average_reschedule_minutes"] is None
     assert body["totals"] == {"bookings_created": 6, "weather_conflicts": 3,
-                              "reschedules_accepted": 3, "average_reschedule_minutes": 280.0}
+                              "reschedules_accepted": 3, "average_reschedule_minutes": 280.0,
+                              "cancellations": NONE_CANCELLED}
 
     theirs = other.admin.get("/metrics").json()
     assert theirs["totals"] == {"bookings_created": 1, "weather_conflicts": 1,
-                                "reschedules_accepted": 1, "average_reschedule_minutes": 360.0}
+                                "reschedules_accepted": 1, "average_reschedule_minutes": 360.0,
+                                "cancellations": NONE_CANCELLED}
     assert _by_day(theirs)[d3.isoformat()]["bookings_created"] == 1
 
 
@@ -209,7 +214,8 @@ def test_a_school_without_lessons_in_the_last_sweep_sees_zeros_not_the_run(api_s
 def test_a_new_school_has_zeros(school):
     body = school.instructor.get("/metrics").json()
     assert body["totals"] == {"bookings_created": 0, "weather_conflicts": 0,
-                              "reschedules_accepted": 0, "average_reschedule_minutes": None}
+                              "reschedules_accepted": 0, "average_reschedule_minutes": None,
+                              "cancellations": NONE_CANCELLED}
     assert all(row["bookings_created"] == 0 for row in body["days"])
 
 

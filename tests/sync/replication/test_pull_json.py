@@ -5,11 +5,12 @@ row through its ``…Read`` schema into a ``PullPage``, serialised as FastAPI se
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter
 
-from sync.flights.models import FlightStatus, FlightType, WeatherCheck
+from sync.flights.models import CancelKind, FlightStatus, FlightType, WeatherCheck
 from sync.notify.models import Notification, NotificationStatus
 from sync.replication import service as replication_service
 from sync.replication.schemas import PullPage
@@ -33,7 +34,9 @@ def _new(db, school_id, cursor, limit) -> bytes:
 
 
 def _seed(db):
-    school = make_school(db, home_latitude=30.1945, home_longitude=-97.6699, name="École Ünïcode ✈")
+    school = make_school(db, home_latitude=30.1945, home_longitude=-97.6699, name="École Ünïcode ✈",
+                         booking_policy={"rules": {"OUTSIDE_SCHOOL_HOURS": "block"},
+                                         "turnaround_minutes": 10, "student_lessons_per_week": None})
     student = make_student(db, school, phone="+1 512 555 0100",
                            personal_minimums={"visibility_sm": 5.0, "ceiling_ft": 3000,
                                               "max_wind_kt": 15},
@@ -41,16 +44,26 @@ def _seed(db):
                            availability_exceptions=[{"date": "2030-05-07", "available": False}])
     other = make_student(db, school, night_trained=True)
     instructor = make_instructor(db, school, phone=None)
-    aircraft = make_aircraft(db, school, in_service=False)
+    aircraft = make_aircraft(db, school, in_service=False, hobbs_hours=1234.5, tach_hours=987.25)
     flight = make_flight(db, school, student_id=student.id, instructor_id=instructor.id,
                          aircraft_id=aircraft.id, start_at=AT, end_at=AT + timedelta(hours=2),
                          destination="KSAT", route_points=["KHYI", "KSSF"],
                          notes='quotes " and \\ and “curly” and a\nnewline')
+    flight.series_id = uuid.uuid4()
+    flight.acknowledged_warnings = [{"code": "OUTSIDE_SCHOOL_HOURS", "text": "after 19:00 – late",
+                                     "by": "desk@school.example", "at": "2030-05-01T10:00:00Z"}]
+    flight.status, flight.checked_out_at = FlightStatus.COMPLETED, AT
+    flight.hobbs_out, flight.hobbs_in, flight.tach_out, flight.tach_in = 1234.5, 1236.0, 987.25, 988.5
+    flight.actual_start_at, flight.actual_end_at = AT, AT + timedelta(hours=1, minutes=30)
+    flight.flown_hours, flight.check_in_remarks = 1.5, "gusty ✈"
     solo = make_flight(db, school, student_id=other.id, aircraft_id=aircraft.id,
                        flight_type=FlightType.SOLO,
                        start_at=AT.replace(microsecond=123456),
                        end_at=AT + timedelta(hours=1, microseconds=7))
     solo.status = FlightStatus.AT_RISK
+    no_show = make_flight(db, school, student_id=other.id, aircraft_id=aircraft.id,
+                          start_at=AT + timedelta(days=1), status=FlightStatus.CANCELLED)
+    no_show.cancel_kind, no_show.cancel_reason, no_show.cancelled_at = CancelKind.NO_SHOW, "did not come", AT
     check = WeatherCheck(school_id=school.id, flight_id=flight.id,
                          checked_at=AT - timedelta(hours=3, microseconds=500), verdict=Verdict.MARGINAL,
                          reasons=[{"code": "CEILING", "text": "low", "effect": "MARGINAL",

@@ -93,7 +93,8 @@ def test_the_limit_is_bounded(school):
 def test_an_incremental_pull_sees_only_later_changes(school):
     _, cursor, _ = pull_all(school.dispatcher)
     booked = school.dispatcher.post("/flights", json=lesson(school)).json()
-    renamed = school.dispatcher.patch(f"/students/{school.student_id}", json={"phone": "555-0100"})
+    renamed = school.dispatcher.patch(f"/students/{school.student_id}",
+                                      json={"phone": "555-0100", "version": 1})
     assert renamed.status_code == 200
 
     changes, new_cursor, _ = pull_all(school.instructor, cursor)
@@ -121,7 +122,7 @@ def test_tombstones_are_pulled_with_minimal_data(school, api_server):
 def test_another_schools_rows_never_appear(school, signed_in_school, api_server):
     other = signed_in_school()
     add_students(api_server, other, 3)
-    other.dispatcher.patch(f"/students/{other.student_id}", json={"phone": "1"})
+    other.dispatcher.patch(f"/students/{other.student_id}", json={"phone": "1", "version": 1})
 
     changes, _, _ = pull_all(school.dispatcher, limit=2)
 
@@ -198,9 +199,9 @@ def test_a_retried_mutation_is_answered_not_applied_twice(school):
 
 
 def test_a_stale_base_version_is_a_conflict_carrying_the_servers_row(school):
-    school.dispatcher.patch(f"/students/{school.student_id}", json={"phone": "server"})
+    school.dispatcher.patch(f"/students/{school.student_id}", json={"phone": "server", "version": 1})
     booked = school.dispatcher.post("/flights", json=lesson(school)).json()
-    school.dispatcher.patch(f"/flights/{booked['id']}", json={"notes": "server"})
+    school.dispatcher.patch(f"/flights/{booked['id']}", json={"notes": "server", "version": 1})
 
     results = push(
         school.dispatcher,

@@ -191,6 +191,23 @@ def test_the_staff_can_sign_in_with_the_printed_passwords(db_session):
     assert linked == instructor_accounts
 
 
+def test_without_random_passwords_only_the_given_ones_sign_in(db_session):
+    """The embedded demo's seed: the dispatcher's password only; the others set theirs through a
+    mailed link, and until then no password (not even an empty one) opens their accounts."""
+    seeded = _seed(db_session, passwords={demo.DISPATCHER_EMAIL: "front desk password 1"},
+                   random_passwords=False)
+
+    assert [s.role for s in seeded.sign_ins] == ["admin", "dispatcher"] + ["instructor"] * 5
+    for sign_in in seeded.sign_ins:
+        account = auth_service.get_by_email(db=db_session, email=sign_in.email)
+        if sign_in.email == demo.DISPATCHER_EMAIL:
+            assert verify_password(account.password_hash, "front desk password 1")
+            continue
+        assert sign_in.password == ""
+        assert not verify_password(account.password_hash, "")
+        assert not verify_password(account.password_hash, "front desk password 1")
+
+
 def test_seeding_twice_is_refused_and_changes_nothing(db_session):
     seeded = _seed(db_session)
     before = db_session.scalar(select(func.count()).select_from(Flight))

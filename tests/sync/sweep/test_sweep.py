@@ -7,13 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from sync.config import Settings
 from sync.flights.models import Flight, FlightStatus, WeatherCheck
 from sync.notify.models import Notification
 from sync.reschedule.models import RescheduleRequest
 from sync.sweep.models import SweepRun
 from sync.sweep.service import run_sweep
+from sync.weather.breaker import forget_breakers
+from sync.weather.check import weather_source_from_settings
 from sync.weather.minimums import TrainingLevel
 from tests.support.fake_aviationweather import ScriptedResponse
+from tests.support.silent_server import SilentServer
 from tests.sync.factories import make_flight, make_school, make_student
 from tests.sync.sweep.conftest import client_for
 from tests.sync.sweep.storm import metar, taf
@@ -140,6 +144,40 @@ def test_a_weather_source_that_is_down_makes_every_lesson_unknown_and_the_sweep_
                for reason in check.reasons), check.reasons
 
 
+def test_a_silent_weather_service_is_an_outage_the_lessons_give_as_their_reason(
+        db_session, session_factory, lessons, monkeypatch):
+    # The sweep's own deadline bounds the wait; its breaker then spares the next sweep the wait.
+    settings = Settings.explicit(weather_sweep_deadline_seconds=0.5, weather_breaker_failures=1,
+                                 weather_breaker_cooldown_seconds=600)
+    monkeypatch.delenv("FSP_WEATHER_RECORDED", raising=False)
+    try:
+        with SilentServer() as upstream:
+            monkeypatch.setenv("FSP_WEATHER_URL", upstream.url)
+            runs = []
+            for _ in range(2):
+                with weather_source_from_settings(settings, for_sweep=True) as source:
+                    runs.append(run_sweep(session_factory=session_factory, source=source, now=NOW))
+            connections = upstream.connections
+    finally:
+        forget_breakers()
+
+    assert connections == 1  # the first sweep's METAR attempt; then the breaker answered
+    for run in runs:
+        assert run.counts["verdicts"] == {"GO": 0, "MARGINAL": 0, "NO_GO": 0, "UNKNOWN": 5}
+        assert all("the weather service is unavailable" in error["message"] for error in run.errors)
+    assert set(statuses(db_session, lessons).values()) == {FlightStatus.SCHEDULED,
+                                                           FlightStatus.CANCELLED}
+    checks = db_session.scalars(select(WeatherCheck).where(
+        WeatherCheck.flight_id == lessons["storm_soon"].id)).all()
+    assert len(checks) == 2
+    for check in checks:
+        assert check.verdict == "UNKNOWN"
+        outage = [reason["text"] for reason in check.reasons
+                  if reason["text"].startswith(("METAR source:", "TAF source:"))]
+        assert len(outage) == 2, check.reasons
+        assert all("the weather service is unavailable" in text for text in outage), outage
+
+
 def test_garbage_from_the_source_is_unknown_with_the_reason(
         db_session, session_factory, lessons, fake_weather_server):
     maintenance = ScriptedResponse(200, "<html>maintenance</html>", {"Content-Type": "text/html"})
@@ -172,3 +210,18 @@ def test_one_failing_lesson_is_recorded_and_the_others_are_decided(
     found = statuses(db_session, lessons)
     assert found["storm_soon"] is FlightStatus.WEATHER_CANCELLED
     assert found["storm_later"] is FlightStatus.AT_RISK
+
+
+def test_a_lesson_whose_aircraft_is_checked_out_is_left_to_its_pilot(
+        db_session, session_factory, lessons, fake_weather_server):
+    # Taken out early, into the first storm: it is under way, the sweep does not cancel it.
+    lessons["storm_soon"].checked_out_at = NOW
+    lessons["storm_soon"].hobbs_out = lessons["storm_soon"].tach_out = 100.0
+    db_session.commit()
+    serve(fake_weather_server)
+    with client_for(fake_weather_server.url) as source:
+        run_sweep(session_factory=session_factory, source=source, now=NOW)
+
+    after = statuses(db_session, lessons)
+    assert after["storm_soon"] is FlightStatus.SCHEDULED
+    assert after["storm_later"] is FlightStatus.AT_RISK  # the others as ever

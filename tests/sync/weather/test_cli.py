@@ -363,8 +363,8 @@ def test_one_product_down_is_shown_but_not_a_failure(capsys, monkeypatch, live_l
     assert kaus["metar"] is None and kaus["taf"] is not None
     assert [p["type"] for p in kaus["taf_periods"]] == ["BASE", "TEMPO"]
     assert kaus["problems"] == ksat["problems"] == [
-        "METAR source: 127.0.0.1 answered 503 Service Unavailable four times for METAR (2 stations); "
-        "the next sweep tries again"]
+        "METAR source: 127.0.0.1 answered 503 Service Unavailable four times for METAR (2 stations): "
+        "the weather service is unavailable; the next sweep tries again"]
 
 
 # -- weather demo ------------------------------------------------------------------------------
