@@ -61,6 +61,11 @@ class Flight(SyncedMixin, SchoolScopedMixin, TimestampMixin, Base):
         Index(None, "aircraft_id", "start_at"),
         # Bookings still running at a moment, however long ago they started (the slot search).
         Index(None, "school_id", "end_at"),
+        # The double-booking check: a student's, instructor's or aircraft's lessons ending after
+        # a moment (their future, not their history; sync.flights.service._check_overlaps).
+        Index(None, "student_id", "end_at"),
+        Index(None, "instructor_id", "end_at"),
+        Index(None, "aircraft_id", "end_at"),
         # Meters never run backwards (check-in, sync.flights.logbook).
         CheckConstraint("hobbs_in IS NULL OR hobbs_out IS NULL OR hobbs_in >= hobbs_out",
                         name="hobbs_in_not_below_out"),

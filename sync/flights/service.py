@@ -456,17 +456,19 @@ def _check_overlaps(db: Session, school_id: uuid.UUID, flight: Flight) -> None:
 
     Two intervals overlap when each starts before the other ends, so back-to-back lessons
     ([10:00, 11:00) and [11:00, 12:00)) do not. One query; each branch of the OR matches an
-    index on (student_id / instructor_id / aircraft_id, start_at), so the cost is that of the
-    resources' own lessons before the end, not of the school's whole calendar.
+    index on (student_id / instructor_id / aircraft_id, end_at), so the cost is that of the
+    resources' own lessons still to end after the start — never the school's calendar, nor their
+    history. The school is left out of the WHERE clause on purpose: there, SQLite's planner reads
+    the school's whole calendar through (school_id, start_at) instead; the ids are the school's
+    own (checked before this) and the rows are checked again.
     """
-    holders = [getattr(Flight, column) == getattr(flight, column)
+    holders = [and_(getattr(Flight, column) == getattr(flight, column), Flight.end_at > flight.start_at)
                for column, _, _ in _RESOURCES if getattr(flight, column) is not None]
     query = (
         select(Flight)
         .where(
-            Flight.school_id == school_id,
             or_(*holders),
-            and_(Flight.start_at < flight.end_at, Flight.end_at > flight.start_at),
+            Flight.start_at < flight.end_at,
             Flight.status.not_in(RELEASED_STATUSES),
             Flight.deleted_at.is_(None),
         )
@@ -477,7 +479,7 @@ def _check_overlaps(db: Session, school_id: uuid.UUID, flight: Flight) -> None:
         query = query.where(Flight.id != flight.id)
     # The row being changed must not be flushed by this query before it has passed the check.
     with db.no_autoflush:
-        clashes = list(db.scalars(query))
+        clashes = [other for other in db.scalars(query) if other.school_id == school_id]
     for column, rule, who in _RESOURCES:
         for other in clashes:
             if getattr(flight, column) is not None and getattr(other, column) == getattr(flight, column):

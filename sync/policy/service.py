@@ -411,8 +411,11 @@ class _Judgement:
 
     def _instruction(self, taught: list[tuple[datetime, datetime]], window: timedelta, hours: int,
                      code: RuleCode, within: str) -> list[Finding]:
+        limit = timedelta(hours=hours)
+        if sum((b - a for a, b in taught), self.end - self.start) <= limit:
+            return []  # all of it together is within the limit: so is any window of it
         total, begins = most_in_window(taught, (self.start, self.end), window)
-        if total <= timedelta(hours=hours):
+        if total <= limit:
             return []
         return [Finding(code,
                         f"{self.instructor.name} would give {_hours(total)} of flight instruction from "

@@ -98,7 +98,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('schools', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_schools_booking_bounds_positive', type_='check')
+        batch_op.drop_constraint('booking_bounds_positive', type_='check')
         batch_op.drop_column('booking_horizon_days')
         batch_op.drop_column('max_lesson_hours')
 

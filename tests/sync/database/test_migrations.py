@@ -99,3 +99,15 @@ def test_revision_generation_writes_nothing_when_models_and_history_agree(tmp_pa
     with pytest.raises(migrations.DatabaseSchemaError, match="nothing to generate"):
         migrations.create_revision("no changes", versions_folder=versions)
     assert sorted(path.name for path in versions.iterdir()) == before
+
+
+def test_the_second_waves_revisions_go_down_and_up_again(empty_database_url, empty_engine):
+    """0005 and 0006 undo cleanly (a release can be rolled back) and apply again."""
+    from alembic import command
+
+    migrations.upgrade(empty_database_url)
+    command.downgrade(migrations.alembic_config(empty_database_url), "0004")
+    assert migrations.current_revision(empty_engine) == "0004"
+    assert "login_attempts" not in inspect(empty_engine).get_table_names()
+
+    assert migrations.upgrade(empty_database_url) == migrations.head_revision()
