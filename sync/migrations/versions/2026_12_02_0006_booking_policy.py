@@ -12,10 +12,7 @@ Create Date: 2026-12-02 13:00:00.000000+00:00
   cancelled by hand (weather, student, no-show, school, other);
 - ``flights`` check-out and check-in: ``checked_out_at``, Hobbs and tach out and in, the times
   actually flown, ``flown_hours`` and the remarks; meters never run backwards (CHECKs);
-- ``aircraft.hobbs_hours`` / ``tach_hours``: the aircraft's meters, advanced by check-ins;
-- indexes on ``flights`` (student_id | instructor_id | aircraft_id, end_at): the double-booking
-  check reads a resource's lessons still to end, not the school's calendar (booking stays fast
-  with every rule checked, docs/benchmarks.md).
+- ``aircraft.hobbs_hours`` / ``tach_hours``: the aircraft's meters, advanced by check-ins.
 
 Lessons cancelled before this revision keep no kind (``cancel_kind`` NULL): nobody recorded one.
 
@@ -61,9 +58,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('flown_hours', sa.Double(), nullable=True))
         batch_op.add_column(sa.Column('check_in_remarks', sa.Text(), nullable=True))
         batch_op.create_index(batch_op.f('ix_flights_series_id'), ['series_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_flights_student_id_end_at'), ['student_id', 'end_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_flights_instructor_id_end_at'), ['instructor_id', 'end_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_flights_aircraft_id_end_at'), ['aircraft_id', 'end_at'], unique=False)
         batch_op.create_check_constraint(
             'hobbs_in_not_below_out', 'hobbs_in IS NULL OR hobbs_out IS NULL OR hobbs_in >= hobbs_out')
         batch_op.create_check_constraint(
@@ -90,9 +84,6 @@ def downgrade() -> None:
         batch_op.drop_constraint('tach_in_not_below_out', type_='check')
         batch_op.drop_constraint('hobbs_in_not_below_out', type_='check')
         batch_op.drop_constraint('cancel_kind', type_='check')
-        batch_op.drop_index(batch_op.f('ix_flights_aircraft_id_end_at'))
-        batch_op.drop_index(batch_op.f('ix_flights_instructor_id_end_at'))
-        batch_op.drop_index(batch_op.f('ix_flights_student_id_end_at'))
         batch_op.drop_index(batch_op.f('ix_flights_series_id'))
         batch_op.drop_column('check_in_remarks')
         batch_op.drop_column('flown_hours')

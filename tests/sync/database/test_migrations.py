@@ -102,7 +102,7 @@ def test_revision_generation_writes_nothing_when_models_and_history_agree(tmp_pa
 
 
 def test_the_second_waves_revisions_go_down_and_up_again(empty_database_url, empty_engine):
-    """0005 and 0006 undo cleanly (a release can be rolled back) and apply again."""
+    """0005, 0006 and 0007 undo cleanly (a release can be rolled back) and apply again."""
     from alembic import command
 
     migrations.upgrade(empty_database_url)
