@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean qt-system-libraries
+.PHONY: demo test bench screenshots clean qt-system-libraries
 
 # Qt (the desktop, and its tests offscreen) needs a few system libraries. Most machines have them;
 # a lean Debian/Ubuntu one gets them here (as root), anything else is told what to install.
@@ -41,6 +41,17 @@ test: $(STAMP) qt-system-libraries
 ## Benchmarks, run on purpose; results go to docs/benchmarks.md by hand.
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/bench -o python_files='bench_*.py' --benchmark-only -p no:randomly
+
+## The README's pictures (docs/screenshots): each panel of the demo's dispatch board at 1280×720
+## and 1920×1080, light and dark, rendered offscreen from one demo (NAME:PANEL, see `fsp --help`).
+SCREENSHOTS := board:week day review alert:alerts weather sheet
+screenshots: $(STAMP) qt-system-libraries
+	@data="$$(mktemp -d)"; trap 'rm -rf "$$data"' EXIT; \
+	for entry in $(SCREENSHOTS); do name="$${entry%%:*}"; panel="$${entry##*:}"; \
+	  for size in 1280x720 1920x1080; do for theme in light dark; do \
+	    QT_QPA_PLATFORM=offscreen $(BIN)/fsp --screenshot "docs/screenshots/$$name-$$size-$$theme.png" \
+	      --size $$size --theme $$theme --panel $$panel --data-dir "$$data" || exit 1; \
+	  done; done; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .benchmarks

@@ -7,7 +7,8 @@
   ``QT_QPA_PLATFORM=offscreen``). ``--panel``: ``week`` or ``day`` (the calendar), ``review`` (the
   reschedule review on the first open request), ``alerts`` (the weather alert dialog of the first
   weather alert, over the window), ``weather`` (the weather board, large), ``metrics`` (the
-  metrics raised), ``legend`` (View › Legend over the window).
+  metrics raised), ``legend`` (View › Legend over the window), ``sheet`` (the day's dispatch
+  sheet, as File › Print preview… shows it, over the window).
 - ``--theme light|dark``: the Fusion style with a light or dark palette; without it the app
   follows the system's colour scheme (screenshots: light).
 - plain ``fsp``: sign in to a school's own server (a dialog; with "remember me" the refresh token
@@ -23,9 +24,10 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.services.sign_in import (DesktopSession, SignInOffline, default_data_folder,
-                                  open_session, replica_file)
+if TYPE_CHECKING:  # (imported where used: a first demo starts preparing before they load)
+    from app.services.sign_in import DesktopSession
 
 __all__ = ["main", "choose_start"]
 
@@ -40,7 +42,7 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
 
 
-PANELS = ("week", "day", "review", "alerts", "weather", "metrics", "legend")
+PANELS = ("week", "day", "review", "alerts", "weather", "metrics", "legend", "sheet")
 DEFAULT_SIZE = (1400, 800)
 
 
@@ -66,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --screenshot: what to show — week or day (the calendar), "
                              "review (the reschedule review on the first open request), alerts "
                              "(the weather alert dialog of the first weather alert), weather (the "
-                             "weather board), metrics, legend")
+                             "weather board), metrics, legend, sheet (the day's dispatch "
+                             "sheet in its print preview)")
     parser.add_argument("--size", type=_size, default=DEFAULT_SIZE, metavar="WxH",
                         help="with --screenshot: the picture's size in pixels (default 1400x800)")
     parser.add_argument("--theme", choices=("light", "dark"),
@@ -85,6 +88,7 @@ def _start_demo(folder: Path | None, *,
     (``server.sweep_now()``, see ``FirstSweep``)."""
     from app.services.api_client import ApiClient
     from app.services.embedded_server import EmbeddedServer
+    from app.services.sign_in import open_session
 
     # No password: the desktop is signed in within the process (no argon2 at start).
     server = EmbeddedServer(folder=folder, sweep_on_start=sweep_on_start,
@@ -104,10 +108,25 @@ def _start_demo(folder: Path | None, *,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--prepare-demo"]:
+        # The frozen app, started by itself to prepare a first demo aside (no window, no Qt):
+        # app.services.embedded_server.PreparingDemo. As that program, it ends at once.
+        from app.services.embedded_server import prepare_as_program, prepare_main
+
+        if argv is None:
+            prepare_as_program(arguments)  # (ends the process)
+        return prepare_main(arguments)
+    args = build_parser().parse_args(arguments)
     demo_mode = bool(args.demo or args.screenshot)
     if args.panel in ("week", "day") and args.view is None:
         args.view = args.panel
+    # A first `fsp --demo` (no demo database yet) makes the demo and its replica in a process of
+    # its own, started before anything else loads, while this one loads the window's modules
+    # (app.services.embedded_server, ``PreparingDemo``); then it goes on as a repeat start, the
+    # first sweep after the service.
+    first_demo = bool(args.demo and not args.screenshot) and not _has_demo(args.data_dir)
+    child = _start_preparing(args.data_dir) if first_demo else None
 
     from PySide6.QtCore import QCoreApplication, QSettings, QTimer
     from PySide6.QtGui import QIcon
@@ -123,10 +142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # load: its database and sign-in (SQLite and argon2 let go of the GIL) overlap with them. A
     # screenshot waits for the first weather sweep; `fsp --demo` shows the week first and sweeps
     # then (``_sweep_once_shown``).
-    resumed = _resume_demo(args.data_dir) if args.demo and not args.screenshot else None
+    # (The prepared demo is opened in the background too: its replica and client, as resumed.)
+    preparing = run_in_background(
+        lambda: (child.wait(), _resume_demo(args.data_dir))[1]) if child is not None else None
+    resumed = (_resume_demo(args.data_dir)
+               if args.demo and not args.screenshot and not first_demo else None)
     demo_start = run_in_background(
         lambda: _start_demo(args.data_dir, sweep_on_start=bool(args.screenshot))
-    ) if demo_mode and resumed is None else None
+    ) if demo_mode and resumed is None and preparing is None else None
 
     from app.services import sign_in as sign_in_service
     from app.services.sync_loop import SyncLoop
@@ -172,7 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.screenshot:
             window.resize(*args.size)
             # After the calendar and the first weather reports (or their failure) are shown.
-            extra = {"review": "review", "alerts": "alerts", "metrics": "metrics"}.get(args.panel)
+            extra = {"review": "review", "alerts": "alerts", "metrics": "metrics",
+                     "sheet": "sheet"}.get(args.panel)
             pending = {"loaded", "weather"} | ({extra} if extra else set())
 
             def ready(part: str) -> None:
@@ -191,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _show_weather_for_screenshot(window)
             elif args.panel == "legend":
                 window.loaded.connect(lambda: state.setdefault("dialog_shot", window.show_legend()))
+            elif args.panel == "sheet":
+                _show_sheet_for_screenshot(window, ready, state)
             window.weather_board.refreshed.connect(lambda: ready("weather"))
             window.weather_board.refresh_failed.connect(lambda _message: ready("weather"))
             # Never wait forever on the weather (no airports, a slow answer): the calendar is enough.
@@ -220,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Saved {args.screenshot}")
         app.quit()
 
-    folder = args.data_dir or default_data_folder()
+    folder = args.data_dir or sign_in_service.default_data_folder()
 
     def open_for(client: object) -> None:
         # Not secret: which school's replica to open when the next start finds no network.
@@ -248,8 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         state["dialog"] = dialog
         dialog.show()
 
-    if resumed is not None:
-        show_window(resumed.session, fetch_weather=resumed.fetch_weather)
+    def show_resumed(last: object, *, fresh: bool) -> None:
+        """The demo's replica shown, its service started once the week is; ``fresh``: a demo
+        just prepared, whose first weather sweep follows the service."""
+        state["resumed"] = last
+        show_window(last.session, fetch_weather=last.fetch_weather)
 
         def service_started(server: object) -> None:
             state["server"] = server
@@ -257,14 +286,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             metrics = state["window"].metrics_panel
             if metrics is not None:  # its first fetch (on show) came before the sign-in
                 metrics.refresh()
+            if fresh:
+                _first_sweep(state["window"], server, state["loop"]).start()
 
         def start_service() -> None:
             # Once the week is shown: the service's imports would share the GIL with its load.
             if not state.get("service_asked"):
                 state["service_asked"] = True
-                run_in_background(resumed.start_service, service_started, fail)
+                run_in_background(last.start_service, service_started, fail)
 
         state["window"].loaded.connect(start_service)
+
+    def start_service_first(error: object = None) -> None:
+        """The demo as before the shortcut: service, sign-in and first sync, then the window."""
+        if error is not None:
+            print(f"fsp: {error}; starting the demo service first instead", file=sys.stderr)
+        task = run_in_background(lambda: _start_demo(args.data_dir, sweep_on_start=False))
+        task.finished.connect(demo_started)
+        task.failed.connect(fail)
+
+    def prepared(last: object | None) -> None:
+        if last is None:  # prepared, yet not readable as a demo: the usual start says why
+            start_service_first()
+        else:
+            show_resumed(last, fresh=True)
+
+    if resumed is not None:
+        show_resumed(resumed, fresh=False)
+    elif preparing is not None:
+        preparing.finished.connect(prepared)
+        # A demo that could not be prepared aside starts the usual way (which says what is wrong).
+        preparing.failed.connect(start_service_first)
     elif demo_start is not None:
         demo_start.finished.connect(demo_started)
         demo_start.failed.connect(fail)
@@ -289,8 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ask()
     app.exec()
 
-    if resumed is not None:
-        resumed.abandon()  # a round still waiting for the service stops waiting
+    if child is not None:
+        child.abandon()  # (done by now, unless the app was closed before it was)
+    if state.get("resumed") is not None:
+        state["resumed"].abandon()  # a round still waiting for the service stops waiting
     if "loop" in state:
         state["loop"].stop()
     if "window" in state and not args.screenshot:
@@ -314,11 +368,27 @@ def _resume_demo(folder: Path | None) -> object | None:
         return None
 
 
-def _sweep_once_shown(window: object, server: object, loop: object) -> None:
-    """A fresh demo's first weather sweep, started once the window shows its week: the lessons
-    appear at once, "Checking the weather…" in the status bar, and the verdicts fill in."""
-    from PySide6.QtCore import QTimer
+def _has_demo(folder: Path | None) -> bool:
+    from app.services.embedded_server import has_demo_database
 
+    return has_demo_database(folder)
+
+
+def _start_preparing(folder: Path | None) -> object | None:
+    """``PreparingDemo`` for ``folder``, started; None when it cannot start (the usual start
+    then says what is wrong)."""
+    from app.services.embedded_server import EmbeddedServerError, PreparingDemo
+
+    try:
+        return PreparingDemo(folder)
+    except EmbeddedServerError as error:
+        print(f"fsp: {error}; starting the demo service first instead", file=sys.stderr)
+        return None
+
+
+def _first_sweep(window: object, server: object, loop: object) -> object:
+    """A fresh demo's first weather sweep (``FirstSweep``, not started): "Checking the
+    weather…" in the status bar while it runs, and the verdicts fill into the week shown."""
     from app.services.first_sweep import FirstSweep
 
     sweep = FirstSweep(sweep=server.sweep_now, sync_loop=loop, parent=window)
@@ -327,6 +397,15 @@ def _sweep_once_shown(window: object, server: object, loop: object) -> None:
     sweep.finished.connect(lambda _run: window.show_message(
         "Weather checked for the demo's lessons", 10_000))
     sweep.failed.connect(window.show_message)
+    return sweep
+
+
+def _sweep_once_shown(window: object, server: object, loop: object) -> None:
+    """A fresh demo's first weather sweep, started once the window shows its week: the lessons
+    appear at once, "Checking the weather…" in the status bar, and the verdicts fill in."""
+    from PySide6.QtCore import QTimer
+
+    sweep = _first_sweep(window, server, loop)
     # A zero timer: the week's paint (already posted) goes first. start() runs once.
     window.loaded.connect(lambda: QTimer.singleShot(0, sweep.start))
 
@@ -370,6 +449,47 @@ def _show_alert_for_screenshot(window: object, ready: object, state: dict) -> No
         dialog.loaded.connect(lambda: ready("alerts"))
 
     window.loaded.connect(first_load)
+
+
+def _show_sheet_for_screenshot(window: object, ready: object, state: dict) -> None:
+    """The day's dispatch sheet in its print preview (File › Print preview…), sized to most of
+    the window, the page fitted to its width; ``ready("sheet")`` once its pages are laid out.
+    Read once the calendar and the weather board are in: the sheet shows the board's reports."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QAction
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
+
+    sheet, board = window.dispatch_sheet, window.weather_board
+    waiting = {"loaded", "weather"} if board is not None else {"loaded"}
+
+    def preview_shown() -> None:
+        dialog = sheet.preview_dialog
+        if dialog is None:  # (the read failed: ``failed`` says so)
+            return
+        dialog.resize(window.width() - 40, window.height() - 40)
+        # The dialog's own "Fit width" (its toolbar then shows it chosen), as a person would.
+        fit_width = dialog.findChild(QAction, "fitWidthAction")
+        if fit_width is not None:
+            fit_width.trigger()
+        preview = dialog.findChild(QPrintPreviewWidget)
+        preview.fitToWidth()
+        preview.updatePreview()
+        state["dialog_shot"] = dialog
+        ready("sheet")
+
+    def seen(part: str) -> None:
+        if part in waiting:
+            waiting.discard(part)
+            if not waiting:
+                # The preview opens just after ``ready`` (which hands over the day read).
+                sheet.ready.connect(lambda _day: QTimer.singleShot(0, preview_shown))
+                sheet.failed.connect(lambda _message: ready("sheet"))
+                sheet.preview()
+
+    window.loaded.connect(lambda: seen("loaded"))
+    if board is not None:
+        board.refreshed.connect(lambda: seen("weather"))
+        board.refresh_failed.connect(lambda _message: seen("weather"))
 
 
 def _show_metrics_for_screenshot(window: object, ready: object) -> None:
@@ -419,6 +539,8 @@ def choose_start(resume_error: BaseException, remembered_school_id: str,
     """After the silent sign-in failed: ``"offline"`` — open the remembered school's replica
     without the network (``sign_in.start_offline``) — when only the network is missing and this
     computer has that replica; otherwise ``"dialog"`` (sign in again)."""
+    from app.services.sign_in import SignInOffline, replica_file
+
     if (isinstance(resume_error, SignInOffline) and remembered_school_id
             and replica_file(folder, remembered_school_id).is_file()):
         return "offline"

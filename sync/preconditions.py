@@ -9,12 +9,14 @@ and fold it into the body with ``with_version``; services see one ``version``.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Response
 from pydantic import BaseModel, Field
 
 from sync.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from fastapi import Response
 
 # A strong or weak entity tag around the version: "3" or W/"3" (a bare 3 is accepted too).
 _ENTITY_TAG = re.compile(r'(?:W/)?"(\d{1,18})"|(\d{1,18})')
@@ -32,11 +34,7 @@ ETAG_HEADER: dict[int | str, dict[str, Any]] = {
 }
 
 
-def if_match_version(
-    if_match: Annotated[str | None, Header(
-        description='the version the change was made on, as the row\'s ETag: "3"; instead of '
-                    '"version" in the body')] = None,
-) -> int | None:
+def _if_match_version(if_match: str | None = None) -> int | None:
     if if_match is None:
         return None
     found = _ENTITY_TAG.fullmatch(if_match.strip())
@@ -48,7 +46,29 @@ def if_match_version(
     return int(found.group(1) or found.group(2))
 
 
-IfMatch = Annotated[int | None, Depends(if_match_version)]
+def __getattr__(name: str) -> Any:
+    """``if_match_version`` and ``IfMatch``, FastAPI's half, made when a router first asks: the
+    schemas need only ``VersionSent``, and importing FastAPI for them would cost a first demo,
+    which prepares its database before any service runs (app.services.embedded_server), a
+    quarter of a second."""
+    if name not in ("if_match_version", "IfMatch"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from fastapi import Depends, Header
+
+    # FastAPI reads the (string) annotations below in this module's namespace.
+    globals().update(Depends=Depends, Header=Header)
+
+    def if_match_version(
+        if_match: Annotated[str | None, Header(
+            description='the version the change was made on, as the row\'s ETag: "3"; instead '
+                        'of "version" in the body')] = None,
+    ) -> int | None:
+        return _if_match_version(if_match)
+
+    made = {"if_match_version": if_match_version,
+            "IfMatch": Annotated[int | None, Depends(if_match_version)]}
+    globals().update(made)
+    return made[name]
 
 
 Body = TypeVar("Body", bound=BaseModel)

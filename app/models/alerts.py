@@ -4,7 +4,10 @@
 list of plain ``Alert`` values, so the Qt model over them stays thin:
 
 - ``AT_RISK``: an upcoming lesson whose weather fails further out than the decision window; the
-  reasons are the latest weather check's.
+  reasons are the latest weather check's. A lesson checked out (in the air) is not one: the sweep
+  no longer judges it.
+- ``NOT_CHECKED_IN``: a lesson checked out whose booked end has passed: check it in (or find out
+  where the aircraft is).
 - ``WEATHER_CANCELLED``: a lesson the sweep cancelled, and where its rescheduling stands
   (waiting for the student's choice, or no request yet — open one).
 - ``CONFIRM``: a reschedule request waiting for an instructor (the student picked a slot).
@@ -53,6 +56,7 @@ class AlertKind(StrEnum):
     MAIL_FAILED = "MAIL_FAILED"
     EDIT_CONFLICT = "EDIT_CONFLICT"
     EDIT_REJECTED = "EDIT_REJECTED"
+    NOT_CHECKED_IN = "NOT_CHECKED_IN"
 
 
 # 0 is the most urgent. An instructor's own confirmation is moved to 0 (see ``build_alerts``).
@@ -60,6 +64,7 @@ _PRIORITY = {
     AlertKind.EDIT_CONFLICT: 1,   # typed at the desk, not on the server until someone chooses
     AlertKind.EDIT_REJECTED: 1,
     AlertKind.CONFIRM: 2,         # the student is waiting for the booking
+    AlertKind.NOT_CHECKED_IN: 2,  # an aircraft out past its time: back, or overdue?
     AlertKind.WEATHER_CANCELLED: 2,  # no request yet; 4 when waiting for the student
     AlertKind.MAIL_FAILED: 3,
     AlertKind.AT_RISK: 5,
@@ -181,6 +186,21 @@ def build_alerts(replica: Replica, *, now: datetime, account: Account | None) ->
         cause = (cause_summary(parse_reasons(checks.get(row.id), near=start), names.zone, most=2)
                  if start is not None else "")
         short = names.short_lesson(flight)
+        checked_out = _time(flight.get("checked_out_at"))
+        if checked_out is not None and flight.get("status") in ("SCHEDULED", "AT_RISK"):
+            # In the air (or back and not checked in): no weather alert, but a reminder once due.
+            end = _time(flight.get("end_at"))
+            if end is not None and end <= now:
+                alerts.append(Alert(
+                    kind=AlertKind.NOT_CHECKED_IN, title=f"Not checked in: {lesson}",
+                    reasons=(f"Checked out {names.time(checked_out)}, booked until "
+                             f"{names.time(end)}",
+                             "Check it in with the meters in (Lesson › Check in…); if the "
+                             "aircraft is not back, find out where it is"),
+                    when=end, lesson_id=row.id, priority=_PRIORITY[AlertKind.NOT_CHECKED_IN],
+                    summary=f"Not checked in — due back {end.astimezone(names.zone):%H:%M} · "
+                            f"{short}"))
+            continue
         if flight.get("status") == "AT_RISK" and start is not None and start > now:
             alerts.append(Alert(
                 kind=AlertKind.AT_RISK, title=f"At risk: {lesson}",

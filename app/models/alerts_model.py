@@ -24,6 +24,7 @@ KIND_LABELS = {
     AlertKind.CONFIRM: "Confirm",
     AlertKind.MAIL_FAILED: "Mail failed",
     AlertKind.AT_RISK: "At risk",
+    AlertKind.NOT_CHECKED_IN: "Not checked in",
 }
 _ICONS: dict[AlertKind, QIcon] = {}
 

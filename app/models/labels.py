@@ -12,8 +12,10 @@ from collections.abc import Mapping
 
 __all__ = ["FLIGHT_TYPE_LABELS", "STATUS_LABELS", "VERDICT_LABELS", "REQUEST_STATE_LABELS",
            "ROLE_LABELS", "TRAINING_LEVEL_LABELS", "PRODUCED_BY_LABELS", "CATEGORY_LABELS",
-           "enum_words", "flight_type_label", "status_label", "verdict_label",
-           "request_state_label", "role_label", "training_level_label", "field_value_label"]
+           "CANCEL_KIND_LABELS", "enum_words", "flight_type_label", "status_label",
+           "verdict_label", "request_state_label", "role_label", "training_level_label",
+           "cancel_kind_label", "field_value_label", "RULE_ACTION_LABELS", "SCOPE_LABELS",
+           "rule_action_label"]
 
 FLIGHT_TYPE_LABELS = {
     "DUAL": "Dual",
@@ -28,6 +30,18 @@ STATUS_LABELS = {
     "RESCHEDULED": "Rescheduled",
     "COMPLETED": "Completed",
     "CANCELLED": "Cancelled",
+    # Not a status of the service: a SCHEDULED or AT_RISK lesson whose aircraft is checked out
+    # (``Lesson.shown_status``).
+    "FLYING": "Flying (checked out)",
+}
+# Why a lesson was cancelled by hand (the service's ``CancelKind``), in the order the cancel
+# dialog offers them; the sweep's own weather cancellations are WEATHER_CANCELLED instead.
+CANCEL_KIND_LABELS = {
+    "student": "Student cancelled",
+    "no_show": "No-show",
+    "school": "Instructor or school (aircraft, instructor…)",
+    "weather": "Weather (decided at the desk)",
+    "other": "Other",
 }
 VERDICT_LABELS = {
     "GO": "Go",
@@ -56,6 +70,17 @@ TRAINING_LEVEL_LABELS = {
 PRODUCED_BY_LABELS = {
     "ai": "the AI ranker",
     "deterministic": "the deterministic ranker",
+}
+# What a booking-policy rule does when a booking breaks it (``sync.policy``'s RuleAction).
+RULE_ACTION_LABELS = {
+    "block": "Block — refuse the booking",
+    "warn": "Warn — book once someone accepts it",
+    "off": "Off — not checked",
+}
+# Which lessons of a weekly series a change applies to (FlightUpdate's ``scope``).
+SCOPE_LABELS = {
+    "this": "This lesson only",
+    "following": "This and the following lessons of the series",
 }
 CATEGORY_LABELS = {
     "VFR": "VFR — visual flight rules",
@@ -100,6 +125,14 @@ def training_level_label(value: object) -> str:
     return _lookup(TRAINING_LEVEL_LABELS, value)
 
 
+def rule_action_label(value: object) -> str:
+    return _lookup(RULE_ACTION_LABELS, value)
+
+
+def cancel_kind_label(value: object) -> str:
+    return _lookup(CANCEL_KIND_LABELS, value)
+
+
 # Which table a row's field is read with (the conflict dialog shows rows field by field).
 _FIELD_TABLES: dict[str, Mapping[str, str]] = {
     "flight_type": FLIGHT_TYPE_LABELS,
@@ -108,6 +141,8 @@ _FIELD_TABLES: dict[str, Mapping[str, str]] = {
     "state": REQUEST_STATE_LABELS,
     "role": ROLE_LABELS,
     "training_level": TRAINING_LEVEL_LABELS,
+    "scope": SCOPE_LABELS,
+    "cancel_kind": CANCEL_KIND_LABELS,
 }
 
 

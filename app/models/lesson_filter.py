@@ -34,7 +34,9 @@ class LessonFilter:
     def matches(self, lesson: Lesson) -> bool:
         return ((not self.instructor_ids or (lesson.instructor_id or SOLO) in self.instructor_ids)
                 and (not self.aircraft_ids or lesson.aircraft_id in self.aircraft_ids)
-                and (not self.statuses or lesson.status in self.statuses)
+                # A lesson in the air is still SCHEDULED (or AT_RISK) and FLYING as shown.
+                and (not self.statuses or lesson.status in self.statuses
+                     or lesson.shown_status in self.statuses)
                 and (not self.verdicts or (lesson.verdict or NOT_CHECKED) in self.verdicts))
 
     def apply(self, schedule: Schedule) -> Schedule:

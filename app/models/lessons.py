@@ -10,10 +10,14 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from app.models.availability import Band, instructor_bands
 from app.services.policy_warnings import accepted_warnings
 from app.services.replica import Replica
 
-__all__ = ["Lesson", "Schedule", "load_school", "load_schedule", "parse_time"]
+__all__ = ["LIVE_STATUSES", "Lesson", "Schedule", "load_school", "load_schedule", "parse_time"]
+
+# Lessons still to be flown: what can be moved, cancelled, checked out or in.
+LIVE_STATUSES = frozenset({"SCHEDULED", "AT_RISK"})
 
 
 def parse_time(text: str) -> datetime:
@@ -43,6 +47,21 @@ class Lesson:
     # The school's booking-policy warnings it was booked over, in words ("The lesson … is outside
     # Sam Lee's availability … (accepted by dispatcher@…)."); () when none.
     acknowledged: tuple[str, ...] = ()
+    series_id: str | None = None  # the weekly series it was booked in, if any
+    checked_out_at: datetime | None = None  # the aircraft taken out for it (check-out)
+    flown_hours: float | None = None  # Hobbs in − out, once checked in (COMPLETED)
+    cancel_kind: str | None = None  # why it was cancelled by hand (student, no_show, …)
+
+    @property
+    def checked_out(self) -> bool:
+        """Checked out and not yet checked in: in the air (or about to be)."""
+        return self.checked_out_at is not None and self.status in LIVE_STATUSES
+
+    @property
+    def shown_status(self) -> str:
+        """The status the desk shows: the service's, or ``FLYING`` for a lesson checked out and
+        not yet checked in (the service keeps it SCHEDULED or AT_RISK until then)."""
+        return "FLYING" if self.checked_out else self.status
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,10 @@ class Schedule:
     instructors: tuple[tuple[str, str], ...] = ()  # (id, name), by name; calendar rows too
     instructor_accounts: tuple[tuple[str, str], ...] = ()  # (account id, instructor id)
     home_location: tuple[float, float] | None = None  # home airport (lat, lon); None: unknown
+    # When each instructor is not available in the range read (outside their weekly windows, a
+    # day off): (instructor id, bands), bands as (start, end UTC timestamps, why), by time. An
+    # instructor without any is left out. Computed once per read: the calendar shades from it.
+    unavailable: tuple[tuple[str, tuple[Band, ...]], ...] = ()
 
 
 def load_school(replica: Replica) -> Schedule:
@@ -99,6 +122,8 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
             version=row.version, acknowledged=tuple(
                 f"{warning.sentence.rstrip('.')} (accepted by {warning.by})." if warning.by
                 else warning.sentence for warning in accepted_warnings(data)),
+            series_id=data.get("series_id"), checked_out_at=_moment(data.get("checked_out_at")),
+            flown_hours=data.get("flown_hours"), cancel_kind=data.get("cancel_kind"),
         ))
     airports = {school.get("home_airport") or ""}
     airports |= {plane.get("home_airport") or "" for plane in names["aircraft"].values()}
@@ -114,7 +139,15 @@ def load_schedule(replica: Replica, start: datetime, end: datetime) -> Schedule:
                                   for person_id, person in names["instructors"].items()
                                   if person.get("account_id")),
         home_location=_home_location(school),
+        unavailable=instructor_bands(names["instructors"], zone, start, end),
     )
+
+
+def _moment(text: object) -> datetime | None:
+    try:
+        return parse_time(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 def _home_location(school: dict) -> tuple[float, float] | None:

@@ -2,10 +2,15 @@
 period), what was found, its value and the limit it broke — and the one-line cause an alert shows
 ("KAUS TSRA 14:00–18:00, ceiling 700 ft < 3000").
 
-The service replicates each check with its reasons as ``{code, text, effect, station}``; the text
-reads "[KAUS: ][FM 02 21:00–03 06:00Z[ (30% chance)]: ]Ceiling 800 ft is below the 1000 ft minimum
-for a private pilot" (``sync/weather/judge.py``, ``window.py``, ``lesson.py``). Pure Python, no Qt:
-the alerts are built off the GUI thread.
+The service replicates each check with its reasons as ``{code, text, effect, station, finding,
+measure, source}`` (``sync/weather/serialization.py``, ``reason_record``): ``measure`` the value and
+the limit with their unit, ``source`` the METAR (its time) or the TAF period (kind, from, to,
+chance). Those are read as they are. Checks stored before the service kept them have only
+``{code, text, effect, station}``, whose text reads "[KAUS: ][FM 02 21:00–03 06:00Z[ (30%
+chance)]: ]Ceiling 800 ft is below the 1000 ft minimum for a private pilot": for those alone the
+facts are read back out of the sentence (``_from_sentence``) — a reworded sentence would lose them,
+which is why the service now sends them as data. Pure Python, no Qt: the alerts are built off the
+GUI thread.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 __all__ = ["WeatherReason", "parse_reason", "parse_reasons", "cause_summary"]
 
+# Only for checks stored before reasons carried their facts as data (see the module's doc):
 # "FM 02 21:00–03 06:00Z: …", "PROB30 TEMPO 03 00:00–03 04:00Z (30% chance): …"
 _PERIOD = re.compile(
     r"^(?P<label>[A-Z]+\d*(?: TEMPO)?) (?P<d1>\d{2}) (?P<t1>\d{2}:\d{2})–(?P<d2>\d{2}) "
@@ -33,6 +39,9 @@ _VALUE_LIMIT = {
                             r"(?P<limit>\d+ kt) limit"),
 }
 _CODES_IN_BRACKETS = re.compile(r"\((?P<codes>[^)]*)\)")
+_KIND_OF_LIMIT = {"CEILING": ("MINIMUM", "ft"), "VISIBILITY": ("MINIMUM", "SM"),
+                  "WIND": ("MAXIMUM", "kt"), "CROSSWIND": ("MAXIMUM", "kt"),
+                  "THUNDERSTORM": ("NONE_ALLOWED", ""), "ICING": ("NONE_ALLOWED", "")}
 _NONE_ALLOWED = "none allowed"
 
 
@@ -51,6 +60,14 @@ class WeatherReason:
     value: str  # "800 ft", "2 SM", "from 200° at 25 kt gusting 32 kt", "TSRA"; "" when none
     limit: str  # "1000 ft", "3 SM", "15 kt", "none allowed"; "" when none
     text: str  # the whole text as the service wrote it
+    # The numbers behind ``value`` and ``limit`` (a wind's strongest: the gust when there is one);
+    # None for weather codes, or when the reason has none.
+    amount: float | None = None
+    limit_amount: float | None = None
+    unit: str = ""  # "ft", "SM", "kt", "min"
+    bound: str = ""  # MINIMUM (at least), MAXIMUM (at most), NONE_ALLOWED; "" when none
+    modifier: str = ""  # "less_than", "more_than", "up_to"
+    observed_at: datetime | None = None  # the METAR's time, when the service gave it
 
     def period_text(self, zone: zoneinfo.ZoneInfo) -> str:
         """"14:00–18:00" in ``zone`` (the school's); "" for the METAR."""
@@ -64,20 +81,24 @@ class WeatherReason:
 
     def short(self) -> str:
         """The finding in a few words: "TSRA", "ceiling 700 ft < 3000", "wind 32 kt > 15"."""
-        numbers = _number(self.value), _number(self.limit)
-        sign = "<" if self.code in ("CEILING", "VISIBILITY") else ">"
+        sign = "<" if self.bound == "MINIMUM" else ">"
         if self.effect == "MARGINAL":
             sign = "≈"
-        if self.code == "CEILING" and all(numbers):
-            return f"ceiling {self.value} {sign} {numbers[1]}"
+        limit = _plain(self.limit_amount)
+        if self.code == "CROSSWIND" and self.modifier == "up_to" and self.amount is not None:
+            return f"crosswind unchecked (up to {_plain(self.amount)} kt, limit {limit})"
+        if self.code == "CEILING" and self.value and limit:
+            return f"ceiling {self.value} {sign} {limit}"
         if self.code == "VISIBILITY" and self.value and self.limit:
             return f"visibility {self.value} {sign} {self.limit.replace(' SM', '')}"
-        if self.code == "WIND" and self.value and self.limit:
-            return f"wind {_strongest(self.value)} {sign} {numbers[1]}"
-        if self.code == "CROSSWIND" and all(numbers):
-            return f"crosswind {self.value} {sign} {numbers[1]}"
+        if self.code == "WIND" and self.amount is not None and limit:
+            return f"wind {_plain(self.amount)} kt {sign} {limit}"
+        if self.code == "CROSSWIND" and self.value and limit:
+            return f"crosswind {self.value} {sign} {limit}"
         if self.code in ("THUNDERSTORM", "ICING") and self.value:
             return self.value
+        if self.code == "STALE" and self.value:
+            return f"METAR {self.value} old"
         if self.code == "DARKNESS":
             return "after dark (no night training)"
         first = self.finding.split(":")[0].split(";")[0]
@@ -86,15 +107,20 @@ class WeatherReason:
         return first or self.code.lower()
 
 
-def _number(text: str) -> str:
+def _plain(number: float | None) -> str:
+    """1000.0 → "1000", 20.4 → "20.4", None → ""."""
+    return "" if number is None else f"{number:g}"
+
+
+def _number(text: str) -> float | None:
     found = re.search(r"\d+(?:\.\d+)?", text or "")
-    return found.group(0) if found else ""
+    return float(found.group(0)) if found else None
 
 
-def _strongest(wind: str) -> str:
-    """"from 200° at 25 kt gusting 32 kt" → "32 kt" (gusts count)."""
+def _strongest(wind: str) -> float | None:
+    """"from 200° at 25 kt gusting 32 kt" → 32 (gusts count)."""
     speeds = re.findall(r"(\d+) kt", wind)
-    return f"{max(int(speed) for speed in speeds)} kt" if speeds else wind
+    return float(max(int(speed) for speed in speeds)) if speeds else None
 
 
 def _period_times(match: re.Match[str], near: datetime) -> tuple[datetime, datetime]:
@@ -120,7 +146,57 @@ def _period_times(match: re.Match[str], near: datetime) -> tuple[datetime, datet
 def parse_reason(reason: Mapping[str, Any], *, near: datetime,
                  observed: Iterable[str] = ()) -> WeatherReason:
     """One replicated reason taken apart; ``near``: the lesson's start (TAF periods give only
-    the day of the month); ``observed``: the stations whose METAR the check used."""
+    the day of the month); ``observed``: the stations whose METAR the check used (both only for
+    a check stored before reasons carried their facts as data)."""
+    # A reason the service wrote with its facts as data has the keys, even when null (darkness
+    # has neither a measure nor a report).
+    if "measure" in reason or "source" in reason:
+        return _from_data(reason)
+    return _from_sentence(reason, near=near, observed=observed)
+
+
+def _from_data(reason: Mapping[str, Any]) -> WeatherReason:
+    text = str(reason.get("text") or "")
+    code = str(reason.get("code") or "")
+    measure = reason.get("measure") if isinstance(reason.get("measure"), Mapping) else {}
+    source = reason.get("source") if isinstance(reason.get("source"), Mapping) else {}
+    product = str(source.get("product") or "")
+    label = str(source.get("label") or source.get("kind") or "")
+    return WeatherReason(
+        code=code, effect=str(reason.get("effect") or "UNKNOWN"),
+        station=str(reason.get("station") or ""),
+        source=f"{product} {label}" if product == "TAF" and label else product,
+        period_start=_utc(source.get("from")), period_end=_utc(source.get("to")),
+        chance=_whole(source.get("chance")),
+        finding=str(reason.get("finding") or text),
+        value=str(measure.get("value_text") or ""), limit=str(measure.get("limit_text") or ""),
+        text=text, amount=_amount(measure.get("value")), limit_amount=_amount(measure.get("limit")),
+        unit=str(measure.get("unit") or ""), bound=str(measure.get("bound") or ""),
+        modifier=str(measure.get("modifier") or ""), observed_at=_utc(source.get("observed_at")))
+
+
+def _utc(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _amount(number: Any) -> float | None:
+    return float(number) if isinstance(number, int | float) and not isinstance(number, bool) else None
+
+
+def _whole(number: Any) -> int | None:
+    return int(number) if isinstance(number, int | float) and not isinstance(number, bool) else None
+
+
+def _from_sentence(reason: Mapping[str, Any], *, near: datetime,
+                   observed: Iterable[str]) -> WeatherReason:
+    """A reason of a check stored before reasons carried their facts as data: the place, the
+    period, the value and the limit read back out of the judge's sentence."""
     text = str(reason.get("text") or "")
     station = str(reason.get("station") or "")
     rest = text
@@ -139,17 +215,22 @@ def parse_reason(reason: Mapping[str, Any], *, near: datetime,
         source = "METAR"
     code = str(reason.get("code") or "")
     value = limit = ""
+    amount = limit_amount = None
     pattern = _VALUE_LIMIT.get(code)
     found = pattern.search(rest) if pattern else None
     if found:
         value, limit = found["value"].strip(), found["limit"].strip()
+        amount = _strongest(value) if code == "WIND" else _number(value)
+        limit_amount = _number(limit)
     elif code in ("THUNDERSTORM", "ICING"):
         codes = _CODES_IN_BRACKETS.search(rest)
         value = codes["codes"] if codes else ("CB" if "Cumulonimbus" in rest else "")
         limit = _NONE_ALLOWED
+    bound, unit = _KIND_OF_LIMIT.get(code, ("", "")) if value else ("", "")
     return WeatherReason(code=code, effect=str(reason.get("effect") or "UNKNOWN"),
                          station=station, source=source, period_start=start, period_end=end,
-                         chance=chance, finding=rest, value=value, limit=limit, text=text)
+                         chance=chance, finding=rest, value=value, limit=limit, text=text,
+                         amount=amount, limit_amount=limit_amount, bound=bound, unit=unit)
 
 
 def parse_reasons(check: Mapping[str, Any] | None, *, near: datetime) -> tuple[WeatherReason, ...]:

@@ -343,8 +343,49 @@ class ApiClient:
                       version: int) -> dict[str, Any]:
         return self._update(f"/flights/{flight_id}", data, version)
 
-    def cancel_flight(self, flight_id: str | uuid.UUID, reason: str) -> dict[str, Any]:
-        return self._send("POST", f"/flights/{flight_id}/cancel", json={"reason": reason})
+    def book_series(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Book a weekly series (``FlightSeriesCreate``: weekdays, start_time in school time,
+        duration_minutes, first_date, weeks or until, all_or_nothing, acknowledge). Each
+        occurrence is judged on every rule; the answer lists them: ``{series_id, booked: [lesson],
+        refused: [{start_at, end_at, status_code, detail, rule, field, conflict, warnings}],
+        notices}``. An invalid series (no weekday in range, too long…) is ``Refused(422)``."""
+        return self._send("POST", "/flights/series", json=dict(data))
+
+    def cancel_flight(self, flight_id: str | uuid.UUID, reason: str, *, kind: str = "other",
+                      scope: str = "this") -> dict[str, Any]:
+        """Cancel a lesson: ``kind`` says why (weather, student, no_show, school, other; counted
+        apart in the metrics), ``reason`` in words. ``scope`` "following": the later lessons of
+        its series too (their ids in ``also_cancelled``; all or none). A lesson checked out is
+        ``Refused(409, rule="FLIGHT_CHECKED_OUT")``."""
+        return self._send("POST", f"/flights/{flight_id}/cancel",
+                          json={"reason": reason, "reason_kind": kind, "scope": scope})
+
+    def check_out(self, flight_id: str | uuid.UUID, *, hobbs_out: float, tach_out: float,
+                  at: datetime | None = None) -> dict[str, Any]:
+        """The aircraft taken out for the lesson, its meters as read (``at``: default now); the
+        lesson. A reading below the aircraft's last check-in is ``Refused(422,
+        rule="METER_BACKWARDS")``; a second check-out ``Refused(409, rule="ALREADY_CHECKED_OUT")``."""
+        data: dict[str, Any] = {"hobbs_out": hobbs_out, "tach_out": tach_out}
+        if at is not None:
+            data["at"] = _iso(at)
+        return self._send("POST", f"/flights/{flight_id}/check-out", json=data)
+
+    def check_in(self, flight_id: str | uuid.UUID, *, hobbs_in: float, tach_in: float,
+                 hobbs_out: float | None = None, tach_out: float | None = None,
+                 actual_start_at: datetime | None = None, actual_end_at: datetime | None = None,
+                 remarks: str = "") -> dict[str, Any]:
+        """The lesson flown: it becomes COMPLETED with its flown time and the aircraft's meters
+        advance; the lesson. ``hobbs_out``/``tach_out`` only for a lesson not checked out.
+        Implausible readings are ``Refused(422, rule="IMPLAUSIBLE_METER" | "METER_BACKWARDS")``,
+        a closed lesson ``Refused(409, rule="FLIGHT_CLOSED")``."""
+        data: dict[str, Any] = {"hobbs_in": hobbs_in, "tach_in": tach_in, "remarks": remarks}
+        for key, value in (("hobbs_out", hobbs_out), ("tach_out", tach_out)):
+            if value is not None:
+                data[key] = value
+        for key, moment in (("actual_start_at", actual_start_at), ("actual_end_at", actual_end_at)):
+            if moment is not None:
+                data[key] = _iso(moment)
+        return self._send("POST", f"/flights/{flight_id}/check-in", json=data)
 
     def check_weather(self, flight_id: str | uuid.UUID) -> dict[str, Any]:
         """Judge one lesson's weather now; the stored WeatherCheck."""
@@ -399,6 +440,21 @@ class ApiClient:
         """Send a FAILED mail again at the sender's next pass; any other status is
         ``Refused(409, rule="NOTIFICATION_NOT_FAILED")``."""
         return self._send("POST", f"/notifications/{notification_id}/retry")
+
+    # -- the school's booking policy ----------------------------------------------------------
+
+    def get_policy(self) -> dict[str, Any]:
+        """The school's booking policy: ``{version, rules: [{code, action, default, refusal,
+        title, description}], settings: {name: number or None}}``."""
+        return self._get("/policy")
+
+    def update_policy(self, changes: Mapping[str, Any], *, version: int) -> dict[str, Any]:
+        """Change rules (``{"rules": {code: "block"|"warn"|"off"}}``) and settings (by name; None:
+        no limit, where one may be lifted) of the policy as read at ``version``; what is not sent
+        stays. The policy as it now is. Admins only (``Refused(403)``); someone else's change
+        since is ``Refused(409, rule="STALE_VERSION")`` with the current policy in ``conflict``;
+        a value out of range ``Refused(422)`` naming the ``field``."""
+        return self._send("PUT", "/policy", json={**changes, "version": version})
 
     # -- accounts (admins only: anyone else is ``Refused(403)``) ----------------------------
 

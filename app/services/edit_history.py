@@ -13,7 +13,10 @@ edit again; neither is recorded. So:
 - a move or a change is undone by changing the fields back, on the version the lesson has now —
   unless someone changed those fields since (undoing would overwrite them: refused for good);
 - a cancellation is undone by booking the lesson again, same people, aircraft and time (the
-  service may refuse: the slot was taken meanwhile, the time has passed…).
+  service may refuse: the slot was taken meanwhile, the time has passed…);
+- a lesson whose aircraft is checked out (flying, not yet checked in) is never moved, changed
+  (but for its notes) or cancelled by an undo or redo: refused for good, saying why — as the
+  service would (rule FLIGHT_CHECKED_OUT).
 
 Warnings of the school's booking policy the person booked over (``acknowledge``) are accepted
 again for the state an undo or redo brings back — someone accepted them for exactly that; a new
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from app.services.lesson_edits import EDITABLE_FIELDS, EditOutcome, LessonEdits
+from app.services.lesson_edits import EDITABLE_FIELDS, IN_FLIGHT_TEXT, EditOutcome, LessonEdits
 from app.services.replica import ReplicaRow
 from app.services.sync_engine import SyncEngine
 
@@ -47,6 +50,8 @@ _MOVE_FIELDS = frozenset({"start_at", "end_at", "aircraft_id", "instructor_id"})
 # What booking a lesson again takes (``FlightCreate``'s fields).
 _BOOKING_FIELDS = (*EDITABLE_FIELDS, "route_points")
 _LIVE = frozenset({"SCHEDULED", "AT_RISK"})
+# What a lesson whose aircraft is checked out may still change (the service's rule).
+_CHANGEABLE_IN_FLIGHT = frozenset({"notes"})
 _FIELD_WORDS = {"start_at": "start", "end_at": "end", "aircraft_id": "aircraft",
                 "instructor_id": "instructor", "student_id": "student", "flight_type": "type",
                 "departure": "departure", "destination": "destination", "notes": "notes"}
@@ -66,8 +71,9 @@ def possessive(name: str) -> str:
 class EditRecord:
     """One edit that took. ``before``/``after``: for a move or change, the changed fields' old
     and new values; for a booking, ``after`` is the whole booking; for a cancellation, ``before``
-    is (and ``reason`` says why it was cancelled). ``accepted_before``/``accepted_after``: the
-    policy warnings (codes) the lesson was booked over before and after a move or change."""
+    is (and ``reason`` says why it was cancelled, ``cancel_kind`` what kind of cancellation).
+    ``accepted_before``/``accepted_after``: the policy warnings (codes) the lesson was booked over
+    before and after a move or change."""
 
     kind: EditKind
     lesson_id: str
@@ -77,10 +83,17 @@ class EditRecord:
     reason: str = ""
     accepted_before: tuple[str, ...] = ()
     accepted_after: tuple[str, ...] = ()
+    cancel_kind: str = "other"
+    # "following": a move of a lesson of a weekly series that moved the later ones with it;
+    # undone and redone the same way.
+    scope: str = "this"
 
     @property
     def description(self) -> str:
         """E.g. "move of Jane Doe's lesson"."""
+        if self.scope == "following":
+            return (f"{KIND_WORDS[self.kind]} of {possessive(self.student)} lesson and the "
+                    "following ones")
         return f"{KIND_WORDS[self.kind]} of {possessive(self.student)} lesson"
 
 
@@ -124,7 +137,7 @@ class RecordingLessonEdits(LessonEdits):
                                retry_of=retry_of)
         if outcome.state in ("applied", "queued") and outcome.mutation_id:
             record = self._record_save(new=lesson_id is None, lesson_id=outcome.lesson_id,
-                                       before=before)
+                                       before=before, scope=str(fields.get("scope") or "this"))
             if record is not None:
                 self._tell(record)
         return outcome
@@ -138,22 +151,23 @@ class RecordingLessonEdits(LessonEdits):
         outcome = super().acknowledge(mutation_id, codes)
         if outcome.state in ("applied", "queued") and entry is not None and entry.op != "delete":
             record = self._record_save(new=entry.op == "insert", lesson_id=outcome.lesson_id,
-                                       before=before)
+                                       before=before, scope=str(entry.data.get("scope") or "this"))
             if record is not None:
                 self._tell(record)
         return outcome
 
-    def cancel_lesson(self, lesson_id: str, reason: str) -> EditOutcome:
+    def cancel_lesson(self, lesson_id: str, reason: str, *, kind: str = "other") -> EditOutcome:
         row = self.replica.get("flights", lesson_id)
-        outcome = super().cancel_lesson(lesson_id, reason)
+        outcome = super().cancel_lesson(lesson_id, reason, kind=kind)
         if outcome.state in ("applied", "queued") and row is not None:
             self._tell(EditRecord("cancel", lesson_id, self._student(row.data),
                                   before=_booking(row.data),
-                                  reason=reason.strip() or "cancelled at the front desk"))
+                                  reason=reason.strip() or "cancelled at the front desk",
+                                  cancel_kind=kind))
         return outcome
 
-    def _record_save(self, *, new: bool, lesson_id: str,
-                     before: Mapping[str, Any]) -> EditRecord | None:
+    def _record_save(self, *, new: bool, lesson_id: str, before: Mapping[str, Any],
+                     scope: str = "this") -> EditRecord | None:
         row = self.replica.get("flights", lesson_id)
         if row is None:
             return None
@@ -167,7 +181,8 @@ class RecordingLessonEdits(LessonEdits):
         return EditRecord(kind, lesson_id, self._student(after),
                           before={key: before.get(key) for key in changed},
                           after={key: after.get(key) for key in changed},
-                          accepted_before=_accepted(before), accepted_after=_accepted(after))
+                          accepted_before=_accepted(before), accepted_after=_accepted(after),
+                          scope="following" if scope == "following" else "this")
 
     def _tell(self, record: EditRecord) -> None:
         if self._listener is not None:
@@ -185,29 +200,29 @@ class RecordingLessonEdits(LessonEdits):
         if record.kind == "cancel":
             return self._book_again(record.before)
         return self._restore(lesson_id, expected=record.after, values=record.before,
-                             accepted=record.accepted_before)
+                             accepted=record.accepted_before, scope=record.scope)
 
     def reapply(self, record: EditRecord, lesson_id: str) -> ReplayOutcome:
         """Redo ``record`` on ``lesson_id``, after ``revert``."""
         if record.kind == "create":
             return self._book_again(record.after)
         if record.kind == "cancel":
-            return self._cancel(lesson_id, record.reason)
+            return self._cancel(lesson_id, record.reason, record.cancel_kind)
         return self._restore(lesson_id, expected=record.before, values=record.after,
-                             accepted=record.accepted_after)
+                             accepted=record.accepted_after, scope=record.scope)
 
-    def _cancel(self, lesson_id: str, reason: str) -> ReplayOutcome:
+    def _cancel(self, lesson_id: str, reason: str, kind: str = "other") -> ReplayOutcome:
         row = self.replica.get("flights", lesson_id)
-        closed = _closed(row)
+        closed = _closed(row) or _in_flight(row)
         if closed:
             return ReplayOutcome(False, lesson_id, _start(row), closed, final=True)
-        outcome = LessonEdits.cancel_lesson(self, lesson_id, reason)
+        outcome = LessonEdits.cancel_lesson(self, lesson_id, reason, kind=kind)
         return self._ended(outcome, lesson_id)
 
     def _restore(self, lesson_id: str, *, expected: Mapping[str, Any], values: Mapping[str, Any],
-                 accepted: tuple[str, ...]) -> ReplayOutcome:
+                 accepted: tuple[str, ...], scope: str = "this") -> ReplayOutcome:
         row = self.replica.get("flights", lesson_id)
-        closed = _closed(row)
+        closed = _closed(row) or (_in_flight(row) if set(values) - _CHANGEABLE_IN_FLIGHT else "")
         if closed:
             return ReplayOutcome(False, lesson_id, _start(row), closed, final=True)
         assert row is not None
@@ -220,6 +235,8 @@ class RecordingLessonEdits(LessonEdits):
                 final=True)
         # base_version None: the version the lesson has now, whatever happened to it since.
         fields = dict(values) | ({"acknowledge": list(accepted)} if accepted else {})
+        if scope == "following":  # the later lessons of the series go back (or again) with it
+            fields["scope"] = scope
         outcome = LessonEdits.save(self, lesson_id=lesson_id, fields=fields, base_version=None)
         return self._ended(outcome, lesson_id)
 
@@ -278,6 +295,14 @@ def _closed(row: ReplicaRow | None) -> str:
         return (f"The lesson is {status.replace('_', ' ').lower()} now and can no longer be "
                 "changed.")
     return ""
+
+
+def _in_flight(row: ReplicaRow | None) -> str:
+    """Why the lesson keeps all but its notes now: its aircraft is checked out and not yet checked
+    in ("" when it is not)."""
+    if row is None or not row.data.get("checked_out_at"):
+        return ""
+    return IN_FLIGHT_TEXT
 
 
 def _start(row: ReplicaRow | None) -> datetime | None:

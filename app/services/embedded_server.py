@@ -18,14 +18,27 @@ dispatcher in within this process — no argon2 hash at start (each is a fractio
 64 MiB), nothing to verify at sign-in.
 
 Everything here blocks (migrations, seeding, the sweep): call ``start()`` off the GUI thread.
+
+A first ``fsp --demo`` (no demo database yet) does not wait for the service at all:
+``prepare_demo`` makes the demo database and this desktop's replica of it before any service
+runs — the schema from the migrations' snapshot (``sync.database.sqlite_head``), the demo school
+seeded in bulk, the replica filled with the very pages a first pull would fetch — so the week can
+be shown from the replica as on a repeat start (``app.services.demo_resume``), and the service
+starts after it. ``prepare_demo_in_child`` runs it in a process of its own
+(``python -m app.services.embedded_server --prepare-demo FOLDER``), on the other processor while
+the window's modules load: this process's interpreter lock is not shared with it
+(``PreparingDemo`` starts it and waits for it).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -35,12 +48,19 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 __all__ = ["EmbeddedServer", "EmbeddedServerError", "DemoSignIn", "PreviousDemo",
-           "default_demo_folder", "free_port", "previous_demo"]
+           "PreparingDemo", "default_demo_folder", "exit_prepared", "free_port",
+           "has_demo_database", "prepare_as_program", "prepare_demo", "prepare_demo_in_child",
+           "prepare_main", "previous_demo"]
 
 _ACTOR = "embedded demo"
 _START_TIMEOUT_S = 30
+_DATABASE_NAME = "demo.sqlite3"
+_PULL_PAGE = 2000  # as the desktop's sync engine pulls (``SyncEngine``)
+_PREPARE_TIMEOUT_S = 120
+_PREPARE_FLAG = "--prepare-demo"
 
 
 class EmbeddedServerError(Exception):
@@ -83,7 +103,7 @@ def previous_demo(folder: Path | str | None = None) -> PreviousDemo | None:
     """The demo school in ``folder``'s demo database and its dispatcher's e-mail, read with plain
     sqlite3 (read-only; no service, no migrations) so a repeat start can show the last replica
     at once; None when there is no demo database yet, or it is not one this can read."""
-    path = (Path(folder) if folder is not None else default_demo_folder()) / "demo.sqlite3"
+    path = (Path(folder) if folder is not None else default_demo_folder()) / _DATABASE_NAME
     if not path.is_file():
         return None
     try:
@@ -103,6 +123,142 @@ def previous_demo(folder: Path | str | None = None) -> PreviousDemo | None:
         return None
 
 
+def has_demo_database(folder: Path | str | None = None) -> bool:
+    """Whether ``folder`` (default: the user's demo folder) holds a demo database already."""
+    return ((Path(folder) if folder is not None else default_demo_folder()) / _DATABASE_NAME).exists()
+
+
+def prepare_demo(folder: Path | str | None = None, *,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> PreviousDemo:
+    """Make a fresh demo in ``folder`` (default: the user's demo folder), which must hold no
+    demo database yet: the database at the newest schema with the demo school seeded around
+    ``clock()``'s day, and the desktop's replica of that school, filled as a first sync fills it
+    (the same pull pages). Its first weather sweep is left to the service (``sweep_now``).
+
+    All or nothing: the database is made under another name and put in place last, so an
+    interrupted preparation leaves no demo behind (the next start prepares again). Blocking."""
+    from app.services.replica import Replica, replica_file
+    from sync.database import sqlite_head
+    from sync.database.session import create_engine_for, session_scope
+    from sync.replication.service import pull_json, snapshot_session
+    from sync.schools import demo
+
+    folder = Path(folder) if folder is not None else default_demo_folder()
+    database = folder / _DATABASE_NAME
+    if database.exists():
+        raise EmbeddedServerError(f"{database} exists already: the demo is prepared")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "outbox").mkdir(exist_ok=True)
+    except OSError as exc:
+        raise EmbeddedServerError(
+            f"cannot create the demo folder {folder} ({exc.strerror}): check that the disk is "
+            "writable, or pass another folder") from exc
+    for stale in folder.glob("replica-*.sqlite3*"):  # of an earlier demo database: another school
+        stale.unlink()
+    scratch = folder / f"{_DATABASE_NAME}.new"
+    _remove_database(scratch)
+    replica_path: Path | None = None
+    try:
+        if not sqlite_head.create(scratch):  # the migrations changed since the snapshot
+            from sync.database import migrations
+
+            migrations.upgrade(f"sqlite:///{scratch}")
+        engine = create_engine_for(f"sqlite:///{scratch}")
+        try:
+            now = clock().astimezone(UTC)
+            with session_scope(engine) as db:
+                seeded = demo.seed_demo(
+                    db, today=now.astimezone(zoneinfo.ZoneInfo(demo.TIMEZONE)).date(), now=now,
+                    passwords={}, random_passwords=False, bulk=True)
+                school_id = seeded.school_id
+            replica_path = replica_file(folder, str(school_id))
+            with Replica(replica_path) as replica:
+                cursor, more = 0, True
+                while more:
+                    with snapshot_session(engine) as db:
+                        page = json.loads(pull_json(db=db, school_id=school_id, cursor=cursor,
+                                                    limit=_PULL_PAGE))
+                    replica.apply_pull(page["changes"], page["cursor"])
+                    cursor, more = page["cursor"], page["has_more"]
+                replica.mark_synced(now)
+        finally:
+            engine.dispose()
+        os.replace(scratch, database)
+    except BaseException:
+        _remove_database(scratch)
+        if replica_path is not None:
+            _remove_database(replica_path)
+        raise
+    return PreviousDemo(school_id=str(school_id), dispatcher_email=demo.DISPATCHER_EMAIL)
+
+
+class PreparingDemo:
+    """``prepare_demo`` in a process of its own (see the module docstring), started at once;
+    ``wait()`` for it (blocking). The process needs none of this one's modules: started first,
+    it works on the other processor while this one loads its window."""
+
+    def __init__(self, folder: Path | str | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_demo_folder()
+        if getattr(sys, "frozen", False):  # the frozen app: its own executable takes the flag
+            command = [sys.executable, _PREPARE_FLAG, str(self.folder)]
+        else:
+            command = [sys.executable, "-m", "app.services.embedded_server", _PREPARE_FLAG,
+                       str(self.folder)]
+        options: dict[str, Any] = {}
+        if sys.platform == "win32":
+            options["creationflags"] = subprocess.CREATE_NO_WINDOW
+        try:
+            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                             text=True, **options)
+        except (OSError, ValueError) as exc:
+            raise EmbeddedServerError(f"could not prepare the demo in {self.folder}: {exc}") from exc
+
+    def wait(self, timeout: float = _PREPARE_TIMEOUT_S) -> None:
+        """Until the demo is prepared; ``EmbeddedServerError`` with what the process said when
+        it could not (or took too long: it is stopped)."""
+        try:
+            _out, said = self._process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.abandon()
+            raise EmbeddedServerError(f"preparing the demo in {self.folder} took more than "
+                                      f"{timeout:.0f} s") from None
+        if self._process.returncode != 0:
+            last = (said.strip().splitlines() or ["no message"])[-1]
+            raise EmbeddedServerError(f"could not prepare the demo in {self.folder}: {last}")
+
+    def abandon(self) -> None:
+        """Stop the process if it still runs (what it made so far is not put in place)."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+
+def prepare_demo_in_child(folder: Path | str | None = None) -> None:
+    """``prepare_demo`` in a process of its own; blocking (``PreparingDemo``)."""
+    PreparingDemo(folder).wait()
+
+
+def prepare_main(argv: list[str]) -> int:
+    """``--prepare-demo FOLDER``: ``prepare_demo(FOLDER)`` (the child's side); 0 when done."""
+    if len(argv) != 2 or argv[0] != _PREPARE_FLAG:
+        print(f"usage: {_PREPARE_FLAG} FOLDER", file=sys.stderr)
+        return 2
+    try:
+        prepare_demo(Path(argv[1]))
+    except Exception as exc:  # noqa: BLE001 - said to the parent, which falls back
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _remove_database(path: Path) -> None:
+    """A SQLite file and its journals."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 class EmbeddedServer:
     """The service on 127.0.0.1 over a demo database in ``folder``; ``start()`` then ``stop()``."""
 
@@ -117,7 +273,7 @@ class EmbeddedServer:
         self._port = port
         self.dispatcher_password = dispatcher_password
         self._settings = None
-        self.database_path = self.folder / "demo.sqlite3"
+        self.database_path = self.folder / _DATABASE_NAME
         self.outbox = self.folder / "outbox"
         self.sweep_on_start = sweep_on_start
         self._clock = clock
@@ -294,3 +450,26 @@ class EmbeddedServer:
                 auth_service.reset_password(db=db, email=demo.DISPATCHER_EMAIL,
                                             password=password, actor=_ACTOR)
             return demo.DISPATCHER_EMAIL, False
+
+
+def exit_prepared(status: int) -> None:
+    """End the preparing process without the interpreter's teardown (freeing every module and
+    object: a few tenths of a second the first start would wait for). Everything it wrote is
+    closed by now; what it printed is flushed here."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def prepare_as_program(argv: list[str]) -> None:
+    """The preparing process from its start to its end: ``prepare_main`` without the cyclic
+    garbage collector (a short life that only allocates: collections would cost a quarter of its
+    time, mostly while its modules load), then ``exit_prepared``."""
+    import gc
+
+    gc.disable()
+    exit_prepared(prepare_main(argv))
+
+
+if __name__ == "__main__":
+    prepare_as_program(sys.argv[1:])

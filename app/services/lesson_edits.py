@@ -27,6 +27,7 @@ Call every method off the GUI thread (``background.run_in_background``).
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from app.services.policy_warnings import PolicyWarning, warnings_in
 from app.services.replica import Changes, OutboxEntry, Replica
 from app.services.sync_engine import SyncEngine
 
-__all__ = ["EditOutcome", "LessonEdits", "EDITABLE_FIELDS"]
+__all__ = ["EditOutcome", "LessonEdits", "EDITABLE_FIELDS", "IN_FLIGHT_TEXT"]
 
 OutcomeState = Literal["applied", "rejected", "needs_acknowledgement", "conflict", "queued"]
 
@@ -46,6 +47,10 @@ OutcomeState = Literal["applied", "rejected", "needs_acknowledgement", "conflict
 EDITABLE_FIELDS = ("student_id", "instructor_id", "aircraft_id", "start_at", "end_at",
                    "departure", "destination", "flight_type", "notes")
 _TIMES = ("start_at", "end_at")
+# Why a lesson whose aircraft is checked out (and not yet checked in) keeps all but its notes:
+# what it says is what is flying now (the service's rule FLIGHT_CHECKED_OUT).
+IN_FLIGHT_TEXT = ("The aircraft is checked out for this lesson: check it in to record what was "
+                  "flown; only the notes can change now.")
 
 
 @dataclass(frozen=True)
@@ -98,19 +103,26 @@ class LessonEdits:
 
         ``retry_of``: the mutation id of this dialog's earlier refused edit — amended instead of
         adding a second edit. ``base_version``: the version the person edited (None: the one
-        last pulled)."""
+        last pulled).
+
+        ``fields`` may hold ``scope`` for a change of a lesson of a weekly series: "following"
+        moves the later lessons of the series the same way (times only; the service does it
+        when the edit is pushed, and the next pull brings them), "this" only this one. It is
+        not a field of the lesson: sent as given, with the fields that changed."""
         data = {key: _normalised(key, value) for key, value in fields.items()}
+        scope = data.pop("scope", None)
+        also = {"scope": scope} if scope is not None else {}
         previous = self.replica.entry(retry_of) if retry_of else None
         if previous is not None:
-            entry = self._amend(previous, data)
+            entry = self._amend(previous, data | also)
         elif lesson_id is None:
             entry = self.replica.record_edit("flights", "insert", data=data)
         else:
             changed = self._changed_fields(lesson_id, data)
             if not changed:
                 return EditOutcome("applied", "", lesson_id, "Nothing was changed.")
-            entry = self.replica.record_edit("flights", "update", row_id=lesson_id, data=changed,
-                                             base_version=base_version)
+            entry = self.replica.record_edit("flights", "update", row_id=lesson_id,
+                                             data=changed | also, base_version=base_version)
         return self._send(entry)
 
     def acknowledge(self, mutation_id: str, codes: Iterable[str]) -> EditOutcome:
@@ -136,12 +148,14 @@ class LessonEdits:
         self.engine.refresh_counts()
         return changes
 
-    def cancel_lesson(self, lesson_id: str, reason: str) -> EditOutcome:
-        """Cancel a lesson (the service keeps it, as CANCELLED, with the reason in its notes).
-        A refused cancellation is dropped at once, so the lesson is left exactly as it was."""
+    def cancel_lesson(self, lesson_id: str, reason: str, *, kind: str = "other") -> EditOutcome:
+        """Cancel a lesson (the service keeps it, as CANCELLED, with the reason in its notes);
+        ``kind`` says why (``student``, ``no_show``, ``school``, ``weather``, ``other``: the
+        metrics count each apart). A refused cancellation is dropped at once, so the lesson is
+        left exactly as it was."""
         reason = reason.strip() or "cancelled at the front desk"
         entry = self.replica.record_edit("flights", "delete", row_id=lesson_id,
-                                         data={"reason": reason})
+                                         data={"reason": reason, "reason_kind": kind})
         outcome = self._send(entry)
         if outcome.refused:
             self.discard(outcome.mutation_id)
@@ -218,15 +232,28 @@ class LessonEdits:
                            _field(error.get("field")), error.get("conflict"))
 
     def _explain(self, error: Mapping[str, Any]) -> str:
-        """The service's reason as a sentence; a clash names the lesson it clashes with."""
+        """The service's reason as a sentence; a clash names the lesson it clashes with. When a
+        later lesson of a series moved "this and following" cannot move, it says which (in
+        school time) and that none moved."""
         rule = error.get("rule") or ""
         clash = error.get("conflict") or {}
+        detail = str(error.get("detail") or "the service refused the change")
+        later = _LATER_IN_SERIES.match(detail)
+        prefix = ""
+        if later is not None:
+            try:
+                when = f"{_parse(later.group(1)).astimezone(self._school_zone()):%a %d %b %H:%M %Z}"
+            except ValueError:
+                when = later.group(1)
+            prefix = f"None of the series moved: its lesson of {when} cannot move. "
+            detail = detail[later.end():]
         if rule.endswith("_DOUBLE_BOOKED") and clash.get("id"):
             named = self._name_clash(rule, clash)
             if named:
-                return named
-        detail = str(error.get("detail") or "the service refused the change")
-        return _sentence(detail) + " Change it and save again, or cancel."
+                return prefix + named
+        if rule == "FLIGHT_CHECKED_OUT":  # the service's words name its API: the desk's instead
+            return prefix + IN_FLIGHT_TEXT
+        return prefix + _sentence(detail) + " Change it and save again, or cancel."
 
     def _name_clash(self, rule: str, clash: Mapping[str, Any]) -> str | None:
         try:
@@ -271,6 +298,10 @@ class LessonEdits:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+# How the service says a later lesson of a series moved "this and following" could not move.
+_LATER_IN_SERIES = re.compile(r"the lesson of (\S+) in this series cannot move: ")
 
 
 def _parse(value: Any) -> datetime:

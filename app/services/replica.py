@@ -45,6 +45,7 @@ __all__ = [
     "CURRENT_SCHEMA_VERSION", "Changes", "LessonRow", "MIGRATIONS", "OutboxCounts", "OutboxEntry",
     "Replica",
     "ReplicaBugError", "ReplicaEnvironmentError", "ReplicaError", "ReplicaRow", "ReplicaTooNew",
+    "replica_file",
 ]
 
 Op = Literal["insert", "update", "delete"]
@@ -55,6 +56,11 @@ RowState = Literal["synced", "pending", "conflict", "rejected"]
 _LONGEST_LESSON_SECONDS = 7 * 24 * 3600
 PUSHABLE_TABLES = frozenset({"students", "instructors", "aircraft", "flights"})
 _STATE_RANK = {"pending": 1, "rejected": 2, "conflict": 3}
+
+
+def replica_file(folder: str | Path, school_id: str) -> Path:
+    """The local replica of one school in ``folder`` (one file per school)."""
+    return Path(folder) / f"replica-{school_id}.sqlite3"
 
 
 # -- errors ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import platformdirs
 from app.services.api_client import (ApiClient, ApiError, Offline, Refused, Session,
                                      Unauthorized)
 from app.services.credentials import CredentialsUnavailable, KeyringTokenStore
-from app.services.replica import Replica, ReplicaError
+from app.services.replica import Replica, ReplicaError, replica_file
 from app.services.sync_engine import SyncEngine
 
 __all__ = ["DesktopSession", "SignInError", "SignInOffline", "sign_in", "sign_in_again", "resume",
@@ -53,11 +53,6 @@ class DesktopSession:
 
 def default_data_folder() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def replica_file(folder: Path, school_id: str) -> Path:
-    """The local replica of one school in ``folder`` (one file per school)."""
-    return Path(folder) / f"replica-{school_id}.sqlite3"
 
 
 def _normalised_url(url: str) -> str:

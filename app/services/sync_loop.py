@@ -42,7 +42,9 @@ class SyncLoop(QObject):
     Signals:
         changed(Changes): rows or the outbox changed (after a round, an edit, a resolution).
         status_changed(SyncStatus): online/offline, syncing, last sync time, outbox counts.
-        edit_failed(str): a local edit could not be stored (disk full…); the message says so.
+        edit_failed(str): a local edit could not be made — not stored (disk full…), or, for
+            "book it anyway" (``acknowledge_edit``), refused by the service again or no longer
+            waiting; the message is a sentence saying what failed and why.
     """
 
     changed = Signal(object)
@@ -118,10 +120,12 @@ class SyncLoop(QObject):
     def acknowledge_edit(self, mutation_id: str, codes: list[str]) -> None:
         """Book a refused edit over the school's warnings (``LessonEdits.acknowledge``) off the
         GUI thread; ``changed`` follows (a new refusal shows in the outbox, as any), and
-        ``edit_failed`` when the edit no longer waits for it."""
-        def work() -> Changes:
+        ``edit_failed`` when the service refused it again or the edit no longer waits for it."""
+        def work() -> tuple[Changes, str]:
             outcome = LessonEdits(self.engine).acknowledge(mutation_id, codes)
-            return Changes(frozenset({("flights", outcome.lesson_id)}), outbox=True)
+            refusal = (f"The change was not booked: {outcome.message}" if outcome.refused
+                       else "")
+            return Changes(frozenset({("flights", outcome.lesson_id)}), outbox=True), refusal
 
         self._submit("acknowledge", work)
 
@@ -162,8 +166,12 @@ class SyncLoop(QObject):
                 self.sync_now()
             return
         if error is not None:
-            self.edit_failed.emit(str(error))
+            self.edit_failed.emit(_failure(kind, error))
             return
+        if kind == "acknowledge":
+            result, refusal = result
+            if refusal:
+                self.edit_failed.emit(refusal)
         if kind == "edit":
             entry: OutboxEntry = result
             self.changed.emit(Changes(frozenset({(entry.table, entry.row_id)}), outbox=True))
@@ -172,3 +180,15 @@ class SyncLoop(QObject):
         self._set_status(self.engine.status)
         if kind == "resolve" or self._status.state != "offline":
             self.sync_now()
+
+
+# What each kind of work was, for the sentence saying it failed.
+_WORK = {"edit": "Your change could not be saved on this computer",
+         "resolve": "Your choice for the clashing change could not be applied",
+         "discard": "The change could not be dropped",
+         "acknowledge": "The change could not be booked anyway"}
+
+
+def _failure(kind: str, error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return f"{_WORK.get(kind, 'The change failed')}: {text}"

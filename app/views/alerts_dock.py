@@ -24,6 +24,8 @@ class AlertsDock(QDockWidget):
             for the instructor's confirmation — was activated: its lesson's id (the weather alert
             dialog opens on it, with the reasons, the reports and the reschedule request).
         lesson_activated(str): another alert about a lesson (a failed mail's, say): its id.
+        check_in_activated(str): a lesson checked out and not checked in past its end: its id
+            (the check-in dialog opens on it).
         request_activated(str): a reschedule request to open in the review (its id).
         edit_activated(str): a local edit in conflict or refused (its mutation id).
         notification_activated(str): a mail that failed (its notification id).
@@ -32,6 +34,7 @@ class AlertsDock(QDockWidget):
     count_changed = Signal(int)
     weather_activated = Signal(str)
     lesson_activated = Signal(str)
+    check_in_activated = Signal(str)
     request_activated = Signal(str)
     edit_activated = Signal(str)
     notification_activated = Signal(str)
@@ -75,6 +78,8 @@ class AlertsDock(QDockWidget):
             self.notification_activated.emit(alert.notification_id)
         elif alert.kind in WEATHER_KINDS and alert.lesson_id:
             self.weather_activated.emit(alert.lesson_id)
+        elif alert.kind is AlertKind.NOT_CHECKED_IN and alert.lesson_id:
+            self.check_in_activated.emit(alert.lesson_id)
         elif alert.kind is AlertKind.CONFIRM and alert.request_id:
             self.request_activated.emit(alert.request_id)
         elif alert.lesson_id:

@@ -9,9 +9,9 @@ rebuild the layout.
 
 Nothing is ever hidden: blocks that overlap in one row (a weather-cancelled lesson and the one
 booked into its slot) are put in lanes stacked inside the row, and a row grows to give every lane
-room for a line of text. Lanes are decided at zoom 1 with a minimum block width and a one-pixel
-gap after each block; zooming in only widens the gaps, so blocks of one row never intersect at
-any zoom.
+room for its text (two lines in the week, one in the day). Lanes are decided at zoom 1 with a
+minimum block width and a one-pixel gap after each block; zooming in only widens the gaps, so
+blocks of one row never intersect at any zoom.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ ROW_PADDING = 3  # between a row's edge and its blocks
 LANE_GAP = 2  # between two lanes of a row
 # A row is never lower than this (week, day): room for two lines of a block (week) or three.
 MIN_ROW_HEIGHT = {"week": 44, "day": 60}
-MIN_LANE_HEIGHT = 18  # one line of text
+# A lane is never lower than this: in the week, the room of a row of one lane (two lines: the
+# time, then the student, or initials when narrow — what a lane of one line would lose), in the
+# day one line (its blocks are wide enough to write the student beside the weather's glyph).
+MIN_LANE_HEIGHT = {"week": MIN_ROW_HEIGHT["week"] - 2 * ROW_PADDING, "day": 18}
 # Lessons the school still flies (the rest are kept for the record); they take the top lane
 # when a cancelled lesson shares their time.
 LIVE_STATUSES = frozenset({"SCHEDULED", "AT_RISK"})
@@ -92,6 +95,9 @@ class Layout:
     blocks: list[Block] = field(default_factory=list)  # in time order
     by_row: list[list[Block]] = field(default_factory=list)  # each row's, by left edge
     by_lesson: dict[str, list[Block]] = field(default_factory=dict)
+    # Each row's shaded times (its person is not available), as (left, right, why) in fit
+    # coordinates, by left edge; empty rows where nothing is shaded.
+    shading: list[list[tuple[float, float, str]]] = field(default_factory=list)
 
     @property
     def content_height(self) -> float:
@@ -183,10 +189,13 @@ def build_layout(*, lessons: Sequence[Lesson], days: Sequence[date], zone: tzinf
                  rows: list[tuple[str | None, str]], row_of: Callable[[Lesson], int | None],
                  read_only: Callable[[Lesson], bool],
                  dawn_dusk: Callable[[date], tuple[float, float]], width: int, height: int,
-                 grid_height: float, scrollbar_width: int, mode: str) -> Layout:
+                 grid_height: float, scrollbar_width: int, mode: str,
+                 unavailable: Callable[[str | None], Sequence[tuple[float, float, str]]]
+                 | None = None) -> Layout:
     """The layout of ``lessons`` for a widget of ``width``×``height`` whose rows get
     ``grid_height`` pixels before they scroll; when they do not fit, the days leave
-    ``scrollbar_width`` for the vertical scroll bar."""
+    ``scrollbar_width`` for the vertical scroll bar. ``unavailable``: a row id's times to shade
+    (start, end as UTC timestamps, why), each inside one local day."""
     midnights = [datetime.combine(day, time(0), zone).timestamp() for day in days]
     midnights.append(datetime.combine(days[-1] + timedelta(days=1), time(0), zone).timestamp())
     count = len(days)
@@ -210,11 +219,32 @@ def build_layout(*, lessons: Sequence[Lesson], days: Sequence[date], zone: tzinf
     for reserve in ((scrollbar_width,) if surely else (0, scrollbar_width)):
         grid_width = max(width - LABEL_WIDTH - reserve, 1)
         layout = _place(placed, days, zone, rows, dawn_dusk, width, height, grid_width,
-                        midnights, first_hour, last_hour, base_row)
+                        midnights, first_hour, last_hour, base_row,
+                        MIN_LANE_HEIGHT.get(mode, MIN_LANE_HEIGHT["day"]))
         if layout.content_height <= grid_height + 0.5:
             break  # no vertical scroll bar: the days keep the whole width
     assert layout is not None
+    layout.shading = [_shade(layout, unavailable(row_id)) if unavailable is not None else []
+                      for row_id, _label in rows]
     return layout
+
+
+def _shade(layout: Layout, bands: Sequence[tuple[float, float, str]]
+           ) -> list[tuple[float, float, str]]:
+    """``bands`` (UTC timestamps) as fit x extents in the columns shown, clipped to the hours
+    shown."""
+    shaded = []
+    midnights, columns = layout.midnights, layout.columns
+    for start, end, why in bands:
+        index = max(bisect.bisect_right(midnights, start) - 1, 0)
+        while index < len(columns) and midnights[index] < end:
+            column = columns[index]
+            low, high = max(start, column.first), min(end, column.last)
+            if low < high:
+                shaded.append((column.x_of(low), column.x_of(high), why))
+            index += 1
+    shaded.sort()
+    return shaded
 
 
 # (lesson, row, start, end, first column, last column, read-only, live)
@@ -225,7 +255,7 @@ def _place(placed: list[_Placed], days: Sequence[date], zone: tzinfo,
            rows: list[tuple[str | None, str]],
            dawn_dusk: Callable[[date], tuple[float, float]], width: int, height: int,
            grid_width: float, midnights: list[float], first_hour: int, last_hour: int,
-           base_row: float) -> Layout:
+           base_row: float, lane_height: float) -> Layout:
     column_width = grid_width / len(days)
     columns = []
     for index, day in enumerate(days):
@@ -292,7 +322,7 @@ def _place(placed: list[_Placed], days: Sequence[date], zone: tzinfo,
 
     row_tops = [float(HEADER_HEIGHT)]
     for lanes in row_lanes:
-        needed = lanes * MIN_LANE_HEIGHT + (lanes - 1) * LANE_GAP + 2 * ROW_PADDING
+        needed = lanes * lane_height + (lanes - 1) * LANE_GAP + 2 * ROW_PADDING
         row_tops.append(row_tops[-1] + max(base_row, needed))
     layout = Layout(width=width, height=height, grid_width=grid_width, columns=columns,
                     midnights=midnights, first_hour=first_hour, last_hour=last_hour, rows=rows,

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import QApplication, QScrollBar, QSizePolicy, QWidget
 
 from app.models.calendar_model import CalendarModel
 from app.models.labels import flight_type_label, status_label, verdict_label
+from app.models.logbook import status_notes
 from app.models.lessons import Lesson, Schedule
 from app.views.calendar_layout import (
     FIRST_HOUR,
@@ -66,9 +67,11 @@ from app.views.calendar_layout import (
 )
 from app.views.lesson_delegate import LessonPainter
 from app.views.plain_text import plain_tooltip
-from app.views.theme import ACKNOWLEDGED_STYLE, status_style, verdict_style
+from app.views.theme import (ACKNOWLEDGED_STYLE, UNAVAILABLE_LABEL, paint_unavailable,
+                             status_style, verdict_style)
 
-__all__ = ["CalendarView", "ContextRequest", "MoveRequest", "RowKind", "SlotRequest", "ViewMode",
+__all__ = ["CalendarView", "ContextRequest", "MoveRequest", "RowKind", "RowRequest", "SlotRequest",
+           "ViewMode",
            "FIRST_HOUR", "LAST_HOUR", "LABEL_WIDTH", "HEADER_HEIGHT", "MAX_ZOOM", "ZOOM_STEP"]
 
 ViewMode = Literal["week", "day"]
@@ -106,19 +109,32 @@ class MoveRequest:
 
 
 @dataclass(frozen=True)
+class RowRequest:
+    """A row's label: what the rows are ("aircraft", "instructor"), the row's id (None: the solo
+    row, or no row) and its label."""
+
+    row_kind: str
+    row_id: str | None
+    label: str
+
+
+@dataclass(frozen=True)
 class ContextRequest:
     """A context menu asked for (right click, the menu key, Shift+F10), to show at ``position``
-    (global): on a lesson (``lesson_id``, then selected) or on a free slot (``slot``)."""
+    (global): on a lesson (``lesson_id``, then selected), on a free slot (``slot``) or on a row's
+    label (``row``)."""
 
     position: QPoint
     lesson_id: str = ""
     slot: SlotRequest | None = None
+    row: RowRequest | None = None
 
 
 @dataclass(frozen=True)
 class _Press:
     lesson: Lesson
     position: QPointF
+    movable: bool = True  # False: a drag says why not (``drag_refused``) instead of starting
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,8 @@ class CalendarView(QWidget):
             id).
         lesson_opened(str): the same for a lesson the user may not change: show it read-only.
         move_requested(object): a lesson dragged and dropped elsewhere (``MoveRequest``).
+        drag_refused(str): a lesson that may not move (read-only, or ``set_can_move``) was
+            dragged: its id; no drag starts, the owner says why.
         cancel_requested(str): Delete on the selected lesson (its id): ask, then cancel it.
         context_menu_requested(object): a context menu asked for (``ContextRequest``).
         zoom_changed(str, float): the time axis of the view mode ("week", "day") zoomed (1:
@@ -183,6 +201,7 @@ class CalendarView(QWidget):
     edit_requested = Signal(str)
     lesson_opened = Signal(str)
     move_requested = Signal(object)
+    drag_refused = Signal(str)
     cancel_requested = Signal(str)
     context_menu_requested = Signal(object)
     zoom_changed = Signal(str, float)
@@ -202,6 +221,7 @@ class CalendarView(QWidget):
         self._hour_labels = [QStaticText(f"{hour:02d}") for hour in range(24)]
         self._zone = model.schedule.timezone
         self._can_edit: Callable[[Lesson], bool] = lambda _lesson: True
+        self._can_move: Callable[[Lesson], bool] = lambda _lesson: True
         self._can_book = True
         self._layout: Layout | None = None
         self._layout_key: tuple[int, int, bool] | None = None
@@ -213,7 +233,12 @@ class CalendarView(QWidget):
         self._drag: tuple[MoveRequest, tuple[float, float, int]] | None = None
         self._selected = ""
         self._hovered = ""
+        self._unavailable_shown = ""  # the shade whose meaning the tooltip says ("": none)
         self._zooms: dict[str, float] = {"week": 1.0, "day": 1.0}
+        # Whether a mode's zoom is the readable one (``set_readable_zoom``): it then follows the
+        # width, until zoomed by hand.
+        self._readable: dict[str, bool] = {"week": False, "day": False}
+        self._kept_moment: float | None = None  # (see ``_relayout``)
         self._sx = 0  # scrolled (pixels): sideways when zoomed, down when the rows do not fit
         self._sy = 0
         self._show_now = True  # at the next layout: scrolled to "now" when zoomed
@@ -292,6 +317,11 @@ class CalendarView(QWidget):
         self._can_edit = predicate
         self._relayout()
 
+    def set_can_move(self, predicate: Callable[[Lesson], bool]) -> None:
+        """Which of the lessons one may edit may also be dragged elsewhere (not one in the air,
+        say); dragging another emits ``drag_refused``."""
+        self._can_move = predicate
+
     def set_can_book(self, allowed: bool) -> None:
         """Whether double-clicking a free slot asks to book there (``book_requested``)."""
         self._can_book = allowed
@@ -331,12 +361,19 @@ class CalendarView(QWidget):
         self.range_changed.emit(*self.visible_range())
 
     def _relayout(self) -> None:
+        layout = self._layout
+        if layout is not None and self._readable[self._mode] and not self._show_now:
+            # The moment a third of the way in stays there when the new layout's readable zoom
+            # differs (rows that now need the vertical scroll bar leave the days less width).
+            self._kept_moment = self._moment_at(layout, LABEL_WIDTH + layout.grid_width / 3
+                                                ).timestamp()
         self._layout = None
         self.update()
 
     def _schedule_changed(self, *_args: object) -> None:
         self._relayout()
         self._hovered = ""  # the tooltip is written again at the next move
+        self._unavailable_shown = ""
         if self._selected and not any(lesson.id == self._selected
                                       for lesson in self._model.schedule.lessons):
             self.select_lesson("")
@@ -345,7 +382,15 @@ class CalendarView(QWidget):
 
     @property
     def zoom(self) -> float:
-        """How far the time axis is zoomed in the current view mode (1: the days fit)."""
+        """How far the time axis is zoomed in the current view mode (1: the days fit); the
+        readable zoom (``set_readable_zoom``) as it is for the current size."""
+        if self._readable[self._mode]:
+            self._ensure_layout()
+        return self._zooms[self._mode]
+
+    @property
+    def _zoom_now(self) -> float:
+        """The current mode's zoom as it stands, no layout made for it (the layout's own use)."""
         return self._zooms[self._mode]
 
     def set_zoom(self, zoom: float, *, anchor: float | None = None, mode: ViewMode | None = None
@@ -355,6 +400,7 @@ class CalendarView(QWidget):
         view mode (remembered for when it is shown)."""
         zoom = min(max(float(zoom), 1.0), MAX_ZOOM)
         mode = mode or self._mode
+        self._readable[mode] = False  # zoomed by hand: no longer follows the width
         if abs(zoom - self._zooms[mode]) < 1e-6:
             return
         if mode != self._mode:
@@ -385,6 +431,37 @@ class CalendarView(QWidget):
     def reset_zoom(self) -> None:
         """The days fit the width again."""
         self.set_zoom(1.0)
+
+    def set_readable_zoom(self, *, mode: ViewMode | None = None) -> None:
+        """The view mode's zoom (default: the current one's) becomes the readable one and
+        follows the width from now on: the least zoom at which a one-hour lesson's block shows
+        at least its student's initials (``readable_zoom``) — 1 where the days fit that well
+        already. Zooming by hand (``set_zoom``) ends it."""
+        mode = mode or self._mode
+        self._readable[mode] = True
+        if mode == self._mode:
+            self._layout = None  # (laid out again, at that zoom, at the next paint or question)
+            self._show_now = True
+            self.update()
+
+    @property
+    def zoom_is_readable(self) -> bool:
+        """Whether the current mode's zoom is the readable one (``set_readable_zoom``)."""
+        return self._readable[self._mode]
+
+    def readable_zoom(self) -> float:
+        """The least zoom (1 … ``MAX_ZOOM``) at which a block of a one-hour lesson, in the
+        current mode at the current size, is wide enough for its student's initials (a block
+        of two lines or more: ``LessonPainter.initials_width``)."""
+        return self._readable_zoom_of(self._ensure_layout())
+
+    def _readable_zoom_of(self, layout: Layout) -> float:
+        column = layout.columns[0]
+        per_hour = column.width / max(layout.last_hour - layout.first_hour, 1)
+        # A block ends one fit pixel before the next may start (``calendar_layout``), which the
+        # zoom widens too: an hour's block is (per_hour - 1) × zoom wide.
+        needed = self._painter.initials_width() + 0.5  # (text is fitted to whole pixels)
+        return min(max(needed / max(per_hour - 1.0, 1e-3), 1.0), MAX_ZOOM)
 
     def vertical_scroll_bar(self) -> QScrollBar:
         return self._vbar
@@ -432,7 +509,7 @@ class CalendarView(QWidget):
                                         math.ceil(grid.bottom())))
 
     def _update_scroll_bars(self, layout: Layout) -> None:
-        zoomed = self.zoom > 1.0
+        zoomed = self._zoom_now > 1.0
         bar_height = self._hbar.sizeHint().height() if zoomed else 0
         grid_height = max(self.height() - HEADER_HEIGHT - bar_height, 1)
         rows_scroll = layout.content_height > grid_height + 0.5
@@ -442,7 +519,7 @@ class CalendarView(QWidget):
                  (bar_width, grid_height), layout.content_height - grid_height, grid_height),
                 (self._hbar, zoomed, (LABEL_WIDTH, self.height() - bar_height),
                  (math.floor(layout.grid_width), bar_height),
-                 layout.grid_width * (self.zoom - 1.0), layout.grid_width)):
+                 layout.grid_width * (self._zoom_now - 1.0), layout.grid_width)):
             bar.blockSignals(True)
             bar.setRange(0, max(math.ceil(maximum), 0) if shown else 0)
             bar.setPageStep(max(round(page), 1))
@@ -480,11 +557,48 @@ class CalendarView(QWidget):
         return lesson.instructor_id if self._rows_kind == "instructor" else lesson.aircraft_id
 
     def _ensure_layout(self) -> Layout:
-        zoomed = self.zoom > 1.0
+        zoomed = self._zoom_now > 1.0
         key = (self.width(), self.height(), zoomed)
         layout = self._layout
         if layout is not None and self._layout_key == key:
             return layout
+        previous = layout  # (the one of the size before, on a resize)
+        layout = self._build_layout(zoomed)
+        kept = None
+        remembered, self._kept_moment = self._kept_moment, None  # (from ``_relayout``)
+        if self._readable[self._mode]:
+            wanted = self._readable_zoom_of(layout)
+            if (wanted > 1.0) != zoomed:  # the sideways bar comes or goes: rows get less room
+                zoomed = wanted > 1.0
+                layout = self._build_layout(zoomed)
+                wanted = max(self._readable_zoom_of(layout), 1.0 + 1e-6) if zoomed else 1.0
+            if abs(wanted - self._zoom_now) > 1e-6:
+                if previous is not None and not self._show_now:
+                    # A resize, not a new week: the moment a third of the way into the days
+                    # (where "now" is shown) stays a third of the way in.
+                    kept = self._moment_at(
+                        previous, LABEL_WIDTH + previous.grid_width / 3).timestamp()
+                elif not self._show_now:
+                    kept = remembered
+                self._zooms[self._mode] = wanted
+        schedule = self._model.schedule
+        if schedule.timezone != self._zone:  # (block texts show times in it)
+            self._zone = schedule.timezone
+            self._painter.forget()
+        self._layout, self._layout_key = layout, (self.width(), self.height(), zoomed)
+        self._update_scroll_bars(layout)
+        if kept is not None:
+            index = layout.column_of(kept)
+            if index is not None:
+                x = layout.columns[index].x_of(kept)
+                self._set_scroll(x=(x - LABEL_WIDTH) * self._zoom_now - layout.grid_width / 3)
+        if self._show_now:
+            self._show_now = False
+            self._scroll_to_now(layout)
+        return layout
+
+    def _build_layout(self, zoomed: bool) -> Layout:
+        """The layout for this size, with the sideways scroll bar's room when ``zoomed``."""
         schedule = self._model.schedule
         rows = self._rows(schedule)
         row_of = {row_id: index for index, (row_id, _label) in enumerate(rows)}
@@ -492,6 +606,10 @@ class CalendarView(QWidget):
         row_key = self._row_key
         can_edit = self._can_edit
         bar_height = self._hbar.sizeHint().height() if zoomed else 0
+        unavailable = None
+        if self._rows_kind == "instructor" and schedule.unavailable:
+            bands = dict(schedule.unavailable)
+            unavailable = lambda row_id: bands.get(row_id or "", ())  # noqa: E731
         layout = build_layout(
             lessons=schedule.lessons, days=self.days(), zone=schedule.timezone, rows=rows,
             row_of=(lambda _lesson: None) if placeholder else (
@@ -500,15 +618,8 @@ class CalendarView(QWidget):
             dawn_dusk=lambda day: self._dawn_dusk(day, schedule),
             width=self.width(), height=self.height(),
             grid_height=max(self.height() - HEADER_HEIGHT - bar_height, 1),
-            scrollbar_width=self._vbar.sizeHint().width(), mode=self._mode)
-        if schedule.timezone != self._zone:  # (block texts show times in it)
-            self._zone = schedule.timezone
-            self._painter.forget()
-        self._layout, self._layout_key = layout, key
-        self._update_scroll_bars(layout)
-        if self._show_now:
-            self._show_now = False
-            self._scroll_to_now(layout)
+            scrollbar_width=self._vbar.sizeHint().width(), mode=self._mode,
+            unavailable=unavailable)
         return layout
 
     def _scroll_to_now(self, layout: Layout) -> None:
@@ -516,9 +627,9 @@ class CalendarView(QWidget):
         way in), rather than the first morning of the range."""
         now = self._clock().timestamp()
         index = layout.column_of(now)
-        if index is None or self.zoom <= 1.0:
+        if index is None or self._zoom_now <= 1.0:
             return
-        x = LABEL_WIDTH + (layout.columns[index].x_of(now) - LABEL_WIDTH) * self.zoom
+        x = LABEL_WIDTH + (layout.columns[index].x_of(now) - LABEL_WIDTH) * self._zoom_now
         self._set_scroll(x=x - LABEL_WIDTH - layout.grid_width / 3)
 
     def _dawn_dusk(self, day: date, schedule: Schedule) -> tuple[float, float]:
@@ -535,7 +646,7 @@ class CalendarView(QWidget):
     def _grid_rect(self, layout: Layout) -> QRectF:
         """Where the days are drawn (widget coordinates): right of the labels, below the header,
         clear of the scroll bars."""
-        bottom = self.height() - (self._hbar.sizeHint().height() if self.zoom > 1.0 else 0)
+        bottom = self.height() - (self._hbar.sizeHint().height() if self._zoom_now > 1.0 else 0)
         return QRectF(LABEL_WIDTH, HEADER_HEIGHT, layout.grid_width,
                       max(bottom - HEADER_HEIGHT, 1))
 
@@ -601,11 +712,40 @@ class CalendarView(QWidget):
         return SlotRequest(start=self._snap(self._moment_at(layout, point.x()), down=True),
                            row_kind=self._rows_kind, row_id=layout.rows[row][0])
 
+    def row_label_at(self, point: QPointF) -> RowRequest | None:
+        """The row whose label is at ``point`` (None elsewhere)."""
+        layout = self._ensure_layout()
+        if not 0 <= point.x() < LABEL_WIDTH or point.y() > self._grid_rect(layout).bottom():
+            return None
+        row = self._row_at(layout, point.y())
+        if row is None:
+            return None
+        row_id, label = layout.rows[row]
+        return RowRequest(row_kind=self._rows_kind, row_id=row_id, label=label)
+
+    def row_label_rect(self, index: int) -> QRectF:
+        """Row ``index``'s label (widget coordinates; possibly scrolled out of view)."""
+        layout = self._ensure_layout()
+        return QRectF(0, layout.row_top(index) - self._sy, LABEL_WIDTH, layout.row_height(index))
+
     def lesson_rects(self, lesson_id: str) -> list[QRectF]:
         """Where ``lesson_id``'s blocks are (widget coordinates; possibly scrolled out of view;
         two when it runs past midnight)."""
         layout = self._ensure_layout()
         return [self._block_rect(block) for block in layout.by_lesson.get(lesson_id, [])]
+
+    def block_texts(self) -> list[tuple[Lesson, QRectF, list[str]]]:
+        """Every block with the lines of text it shows, as painted (``LessonPainter.lines``
+        for its size; "" where a line has no room): lesson, rectangle, lines."""
+        layout = self._ensure_layout()
+        zone = self._model.schedule.timezone
+        found = []
+        for block in layout.blocks:
+            rect = self._block_rect(block)
+            lines = self._painter.lines(block.lesson, rect.width(), rect.height(),
+                                        mode=self._mode, zone=zone)
+            found.append((block.lesson, rect, [text for _font, text in lines]))
+        return found
 
     def block_rects(self) -> list[tuple[str, int, QRectF]]:
         """Every block: (lesson id, row, rectangle in widget coordinates)."""
@@ -685,15 +825,15 @@ class CalendarView(QWidget):
     def describe(self, lesson: Lesson) -> str:
         """The lesson in words (tooltip, screen readers)."""
         zone = self._model.schedule.timezone
-        state, weather = status_style(lesson.status), verdict_style(lesson.verdict)
+        state, weather = status_style(lesson.shown_status), verdict_style(lesson.verdict)
         lines = [
             f"{lesson.student} — {lesson.instructor or 'solo'}",
             f"{lesson.aircraft}, {flight_type_label(lesson.flight_type).lower()}, "
             f"{lesson.departure}{' → ' + lesson.destination if lesson.destination else ''}",
             f"{lesson.start.astimezone(zone):%a %d %b %H:%M}–{lesson.end.astimezone(zone):%H:%M}",
-            f"{state.glyph} {status_label(lesson.status)} · weather {weather.glyph} "
+            f"{state.glyph} {status_label(lesson.shown_status)} · weather {weather.glyph} "
             f"{verdict_label(lesson.verdict)}",
-            *lesson.reasons]
+            *status_notes(lesson, zone), *lesson.reasons]
         if lesson.pending:
             lines.append("Changed here, not yet accepted by the service")
         if lesson.acknowledged:
@@ -870,6 +1010,7 @@ class CalendarView(QWidget):
         last = layout.row_at(bottom + self._sy)
         first = 0 if first is None else first
         last = len(layout.rows) - 1 if last is None else last
+        self._paint_unavailable(painter, layout, area, first, last)
         for index in range(first, last + 2):
             if index < len(layout.row_tops):
                 y = layout.row_tops[index] - self._sy - 0.5
@@ -923,6 +1064,54 @@ class CalendarView(QWidget):
             now_x = self._view_x(layout.columns[index].x_of(now))
             painter.setPen(QPen(NOW_LINE, 2))
             painter.drawLine(QPointF(now_x, top), QPointF(now_x, bottom))
+
+    def _paint_unavailable(self, painter: QPainter, layout: Layout, area: QRectF, first: int,
+                           last: int) -> None:
+        """The times the rows' instructors are not available, behind the lessons; the hatch
+        starts at the content's origin, so scrolled pixels and fresh ones line up."""
+        if not any(layout.shading):
+            return
+        palette = self.palette()
+        origin = QPointF(LABEL_WIDTH - self._sx, HEADER_HEIGHT - self._sy)
+        zoom, shift = self.zoom, LABEL_WIDTH - self._sx
+        left_edge, right_edge = area.left(), area.right()
+        rects = []
+        for index in range(first, min(last, len(layout.shading) - 1) + 1):
+            bands = layout.shading[index]
+            if not bands:
+                continue
+            top = layout.row_tops[index] - self._sy
+            height = layout.row_tops[index + 1] - layout.row_tops[index]
+            for left, right, _why in bands:
+                left = shift + (left - LABEL_WIDTH) * zoom
+                right = shift + (right - LABEL_WIDTH) * zoom
+                if right >= left_edge and left <= right_edge:
+                    rects.append(QRectF(left, top, right - left, height))
+        paint_unavailable(painter, rects, palette, origin=origin)
+
+    def unavailable_rects(self, index: int) -> list[tuple[QRectF, str]]:
+        """Where row ``index`` is shaded as not available (widget coordinates; possibly scrolled
+        out of view), and why ("day_off", "outside_windows")."""
+        layout = self._ensure_layout()
+        if index >= len(layout.shading):
+            return []
+        top = layout.row_top(index) - self._sy
+        height = layout.row_height(index)
+        return [(QRectF(QPointF(self._view_x(left), top),
+                        QPointF(self._view_x(right), top + height)), why)
+                for left, right, why in layout.shading[index]]
+
+    def unavailable_at(self, point: QPointF) -> str:
+        """Why the row's instructor is not available at ``point`` ("" when they are, or off
+        the days)."""
+        layout = self._ensure_layout()
+        if not self._grid_rect(layout).contains(point):
+            return ""
+        row = self._row_at(layout, point.y())
+        if row is None or row >= len(layout.shading):
+            return ""
+        fit = self._fit_x(point.x())
+        return next((why for left, right, why in layout.shading[row] if left <= fit < right), "")
 
     def _paint_header(self, painter: QPainter, layout: Layout, area: QRectF,
                       colours: _Colours) -> None:
@@ -986,8 +1175,10 @@ class CalendarView(QWidget):
             self._press = None
             if block is not None:
                 self.select_lesson(block.lesson.id, scroll=False)
-                if event.button() == Qt.MouseButton.LeftButton and not block.read_only:
-                    self._press = _Press(lesson=block.lesson, position=event.position())
+                if event.button() == Qt.MouseButton.LeftButton:
+                    self._press = _Press(lesson=block.lesson, position=event.position(),
+                                         movable=not block.read_only
+                                         and self._can_move(block.lesson))
             elif self._grid_rect(self._ensure_layout()).contains(event.position()):
                 self.select_lesson("")
         super().mousePressEvent(event)
@@ -998,20 +1189,44 @@ class CalendarView(QWidget):
             if self._drag is None and ((event.position() - press.position).manhattanLength()
                                        < QApplication.startDragDistance()):
                 return
+            if not press.movable:  # said once; the rest of this press is a plain hover
+                self._press = None
+                self.drag_refused.emit(press.lesson.id)
+                return
             self._drag_to(press, event.position())
             return
         lesson = self.lesson_at(event.position())
         hovered = "" if lesson is None else lesson.id
         if hovered != self._hovered:
             self._hovered = hovered
+            self._unavailable_shown = ""
             self.setToolTip("" if lesson is None else plain_tooltip(self.describe(lesson)))
             self.lesson_hovered.emit(hovered)
+        if lesson is None:
+            self._explain_unavailable(event.position())
         super().mouseMoveEvent(event)
 
+    def _explain_unavailable(self, point: QPointF) -> None:
+        """Over a shaded free time: the tooltip says what the shade means."""
+        why = self.unavailable_at(point)
+        if why == self._unavailable_shown:
+            return
+        self._unavailable_shown = why
+        row = self._row_at(self._ensure_layout(), point.y()) if why else None
+        if row is None:
+            self.setToolTip("")
+            return
+        name = self._ensure_layout().rows[row][1]
+        text = (f"{UNAVAILABLE_LABEL}: {name} is off that day" if why == "day_off" else
+                f"{UNAVAILABLE_LABEL}: outside {name}'s weekly availability")
+        self.setToolTip(plain_tooltip(text))
+
     def leaveEvent(self, event: QEvent) -> None:
+        if self._hovered or self._unavailable_shown:
+            self._unavailable_shown = ""
+            self.setToolTip("")
         if self._hovered:
             self._hovered = ""
-            self.setToolTip("")
             self.lesson_hovered.emit("")
         super().leaveEvent(event)
 
@@ -1072,9 +1287,13 @@ class CalendarView(QWidget):
                     position=event.globalPos(), lesson_id=block.lesson.id))
             else:
                 slot = self.slot_at(QPointF(event.pos()))
+                row = self.row_label_at(QPointF(event.pos()))
                 if slot is not None:
                     self.context_menu_requested.emit(ContextRequest(position=event.globalPos(),
                                                                     slot=slot))
+                elif row is not None:
+                    self.context_menu_requested.emit(ContextRequest(position=event.globalPos(),
+                                                                    row=row))
             event.accept()
             return
         # The menu key or Shift+F10: the selected lesson's menu, beside it.

@@ -33,17 +33,18 @@ from app.models.dispatch_day import (
 )
 from app.models.labels import flight_type_label, status_label, verdict_label
 from app.models.lessons import Lesson
+from app.models.logbook import status_notes
 from app.services.background import run_in_background
 from app.services.replica import Replica
 from app.views.plain_text import escape
-from app.views.theme import category_style, verdict_style
+from app.views.theme import category_style, status_style, verdict_style
 
 __all__ = ["DispatchSheet", "sheet_document", "sheet_html", "pdf_bytes", "page_size"]
 
 # None of the page's own: QTextDocument.print_ lays the sheet out with 2 cm margins of its own.
 _MARGINS_MM = QMarginsF(0, 0, 0, 0)
 _CSS = """
-body { font-size: 9pt; }
+body { font-size: 9pt; color: #000000; }  /* paper is white, whatever the theme */
 h1 { font-size: 15pt; margin: 0; }
 h2 { font-size: 11pt; margin-top: 10px; margin-bottom: 3px; }
 th { background-color: #e0e0e0; text-align: left; }
@@ -97,11 +98,18 @@ def _lesson_row(lesson: Lesson, sheet: DispatchDay) -> str:
     if start.date() != sheet.day or end.date() != sheet.day:  # across midnight: say which day
         when = f"{start:%a %H:%M}–{end:%a %H:%M}"
     route = lesson.departure + (f" → {lesson.destination}" if lesson.destination else "")
-    status = status_label(lesson.status) + (" (change not yet sent)" if lesson.pending else "")
+    # The status as the calendar shows it (flying, completed…): glyph and words on its tone,
+    # then what the status alone does not say (checked out when, flown how long, why cancelled).
+    state = status_style(lesson.shown_status)
+    notes = [*status_notes(lesson, sheet.timezone),
+             *(("change not yet sent",) if lesson.pending else ())]
+    status = (f'<td style="background-color: {state.fill.name()}; color: {state.text.name()};">'
+              f"{escape(state.glyph)} {escape(status_label(lesson.shown_status))}"
+              + "".join(f"<br>{escape(note)}" for note in notes) + "</td>")
     reasons = "<br>".join(escape(reason) for reason in lesson.reasons if reason)
     return ("<tr>" + _cell(when, css="white-space: nowrap;") + _cell(lesson.student)
             + _cell(lesson.instructor or "— solo —")
-            + _cell(flight_type_label(lesson.flight_type)) + _cell(route) + _cell(status)
+            + _cell(flight_type_label(lesson.flight_type)) + _cell(route) + status
             + _badge(verdict_style(lesson.verdict), verdict_label(lesson.verdict))
             + f"<td>{reasons}</td></tr>")
 

@@ -1,6 +1,7 @@
 """View › Legend: what every colour and glyph means — lesson statuses, weather verdicts, flight
-categories and the alerts' kinds — drawn from the theme's own tables, so the legend cannot drift
-from what the panels show. Each row pairs a glyph with its colour and words: never colour alone."""
+categories, the alerts' kinds and the calendar's shading of instructors' unavailable times — drawn
+from the theme's own tables and painters, so the legend cannot drift from what the panels show.
+Each row pairs a glyph or pattern with its colour and words: never colour alone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGridLayout, QGroupBox
 from app.models.labels import CATEGORY_LABELS
 from app.views.plain_text import plain_label
 from app.views.theme import (ACKNOWLEDGED_STYLE, ALERT_STYLES, CATEGORY_STYLES, STATUS_STYLES,
-                             VERDICT_STYLES, Style, badge_css, category_style, verdict_style)
+                             UNAVAILABLE_LABEL, VERDICT_STYLES, Style, badge_css, category_style,
+                             unavailable_swatch, verdict_style)
 
 __all__ = ["LegendDialog"]
 
@@ -21,8 +23,9 @@ _STATUS_NOTES = {
     "AT_RISK": "the forecast is no-go, but still outside the decision window",
     "WEATHER_CANCELLED": "the sweep cancelled it; new slots are on their way",
     "RESCHEDULED": "replaced by a new lesson",
-    "COMPLETED": "flown",
-    "CANCELLED": "cancelled by the desk",
+    "COMPLETED": "flown and checked in; the tooltip says how long",
+    "CANCELLED": "cancelled at the desk; the tooltip says why",
+    "FLYING": "checked out, in the air: its block takes this tone",
 }
 _VERDICT_NOTES = {
     "GO": "within every minimum",
@@ -64,6 +67,7 @@ class LegendDialog(QDialog):
         left, right = QVBoxLayout(), QVBoxLayout()
         for position, (title, kind, rows) in enumerate(sections):
             (left if position % 2 == 0 else right).addWidget(self._section(title, kind, rows))
+        right.addWidget(self._shading_section())
         left.addStretch(1)
         right.addStretch(1)
         columns.addLayout(left)
@@ -74,6 +78,27 @@ class LegendDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(columns)
         layout.addWidget(buttons)
+
+    def _shading_section(self) -> QGroupBox:
+        """The calendar's shading, painted by the calendar's own painter."""
+        box = QGroupBox("Calendar shading (rows by instructor)", self)
+        grid = QGridLayout(box)
+        swatch = QLabel(box)
+        swatch.setPixmap(unavailable_swatch(self.palette()))
+        swatch.setProperty("legend_key", "shading:UNAVAILABLE")
+        swatch.setAccessibleName(UNAVAILABLE_LABEL)
+        swatch.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.badges["shading:UNAVAILABLE"] = swatch
+        words = plain_label(f"{UNAVAILABLE_LABEL}: outside the instructor's weekly hours, or a day "
+                            "off (hover over it to see which). The school's booking policy checks "
+                            "a lesson there (by default it warns), and reschedule options avoid "
+                            "it.", box)
+        words.setWordWrap(True)
+        words.setMinimumWidth(240)
+        grid.addWidget(swatch, 0, 0)
+        grid.addWidget(words, 0, 1)
+        grid.setColumnStretch(1, 1)
+        return box
 
     def _section(self, title: str, kind: str, rows: Iterable[tuple[Style, str]]) -> QGroupBox:
         box = QGroupBox(title, self)

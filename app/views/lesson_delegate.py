@@ -6,10 +6,11 @@ Two channels, never colour alone (the colours, glyphs and words are ``app.views.
   the text, and in the day view its words and the first reason ("✕ No-go — ceiling 700 ft");
 - **status**: the block's pattern and border — cancelled (for weather, or at the desk) and
   rescheduled lessons are hatched and their text struck through, an at-risk lesson has a thick
-  dashed border, a local edit not yet accepted a dotted one — and the status glyph (⚠ ☂ ↻ ✈ ⊘)
+  dashed border, a local edit not yet accepted a dotted one — and the status glyph (⚠ ☂ ↻ ✈ ⊘ ↗)
   after the verdict's; a lesson booked over a booking-policy warning adds a flag (⚑). A lesson
   no longer flown (rescheduled, completed, cancelled) is filled with its status's neutral tone
-  instead of a verdict's hue.
+  instead of a verdict's hue, and so is one in the air (checked out: ``Lesson.shown_status``
+  FLYING), on its own tone; a completed lesson's day-view line says how long it flew.
 
 Text is what fits, elided with the font's metrics, never overflowing: in the week the start time
 and the student (initials when narrow), in the day the student, instructor, type and time, and
@@ -94,7 +95,7 @@ def _look(status: str, verdict: str | None, pending: bool) -> BlockLook:
 
 def block_look(lesson: Lesson) -> BlockLook:
     """The look of ``lesson``'s block (shared by every block of the same status and verdict)."""
-    return _look(lesson.status, lesson.verdict, lesson.pending)
+    return _look(lesson.shown_status, lesson.verdict, lesson.pending)
 
 
 def initials(name: str) -> str:
@@ -143,6 +144,15 @@ class LessonPainter:
             self._elided.clear()
 
     # -- text ---------------------------------------------------------------------------------
+
+    def initials_width(self) -> int:
+        """The least width of a block of two lines or more at which its name line has room for
+        a student's initials — two of the widest letters, in the name's (bold) font: what the
+        calendar's readable zoom gives a one-hour lesson (``CalendarView.readable_zoom``)."""
+        advance = self._advance(self._fonts[(True, False)], "WW")
+        # ``lines`` leaves the text a block's width less its inset and a pixel.
+        width = advance + _inset(0) + 1
+        return width if width < 40 else advance + _inset(40) + 1
 
     def lines(self, lesson: Lesson, width: float, height: float, *, mode: str,
               zone: tzinfo = UTC) -> list[tuple[QFont, str]]:
@@ -218,8 +228,10 @@ class LessonPainter:
         if lesson.reasons and lesson.reasons[0]:
             weather += f" — {lesson.reasons[0]}"
         when = f"{flight_type_label(lesson.flight_type)} · {start}–{end}"
-        if lesson.status != "SCHEDULED":
+        if lesson.shown_status != "SCHEDULED":
             when += f" · {look.status_words}"
+        if lesson.flown_hours is not None:
+            when += f" {lesson.flown_hours:.1f} h"
         status_glyph = marks[len(glyph):]
         name = f"{status_glyph} {student}" if status_glyph else student
         if count >= 4:
@@ -263,7 +275,7 @@ class LessonPainter:
         groups: dict[BlockLook, list[tuple[float, float, float, float, Lesson, bool]]] = {}
         for item in items:
             lesson = item[4]
-            look = _look(lesson.status, lesson.verdict, lesson.pending)
+            look = _look(lesson.shown_status, lesson.verdict, lesson.pending)
             found = groups.get(look)
             if found is None:
                 groups[look] = [item]

@@ -11,38 +11,52 @@ minimums…), the warnings are listed with "Book anyway" (the same edit sent aga
 accepted; the lesson keeps which) and "Change it" (back to the form; the next save is judged
 afresh). A rule the school blocks is a plain refusal: no "Book anyway".
 
+A lesson of a weekly series whose time changes asks first which lessons move: this one only, or
+this and the following ones (``SeriesScopeDialog``; sent through the outbox like any edit, the
+service moves the others). A new lesson can be made weekly instead ("Make it weekly…": the series
+dialog takes over with what the form says).
+
+"Cancel lesson…" is the calendar's cancellation (``LessonActions.ask_cancel``, handed in as
+``ask_cancel``): the same dialog asks what happened, why, and for a lesson of a series whether
+the following ones go too; the editor waits for the outcome (``start_cancel``/``finish_cancel``),
+closes when it is cancelled, or shows why not.
+
+A lesson whose aircraft is checked out (flying, not yet checked in) keeps everything but its
+notes until it is checked in — the service's rule: the form says so, only the notes can be
+edited, and "Check in…" (``check_in``, when handed in) closes the editor for the check-in.
+
 Times are entered in the school's time zone and sent in UTC.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
-    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTimeEdit, QVBoxLayout, QWidget,
+    QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+    QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTimeEdit, QVBoxLayout, QWidget,
 )
 
+from app.models.lesson_rules import SOLO_TEXT, booking_problem
 from app.models.lessons import Lesson, Schedule
 from app.services.api_client import ApiError, Offline
 from app.services.background import run_in_background
-from app.services.lesson_edits import EditOutcome, LessonEdits
+from app.services.lesson_edits import IN_FLIGHT_TEXT, EditOutcome, LessonEdits
 from app.services.policy_warnings import PolicyWarning, warning_codes
 from app.models.labels import FLIGHT_TYPE_LABELS, status_label
 from app.views.plain_text import make_plain
-from app.views.theme import message_colour, message_style, stripe_css, verdict_style
+from app.views.series_scope_dialog import SeriesScopeDialog
+from app.views.theme import (message_colour, message_style, status_style, stripe_css,
+                             verdict_style)
 
 __all__ = ["LessonEditor", "FLIGHT_TYPES"]
 
 # The service's FlightType values, with what the desk calls them.
 FLIGHT_TYPES = tuple(FLIGHT_TYPE_LABELS.items())
-_ICAO = re.compile(r"^[A-Z0-9]{4}$")
 _LIVE = ("SCHEDULED", "AT_RISK")
-SOLO_TEXT = "— solo —"
 
 
 def _utc_now() -> datetime:
@@ -53,17 +67,21 @@ class LessonEditor(QDialog):
     """Book or change one lesson.
 
     Signals:
-        saved(object): an ``EditOutcome`` — the replica changed (booked, changed, cancelled,
-            queued, or refused and kept for a fix); the owner refreshes what it shows.
+        saved(object): an ``EditOutcome`` — the replica changed (booked, changed, queued, or
+            refused and kept for a fix); the owner refreshes what it shows. (A cancellation is
+            the owner's own: ``ask_cancel``.)
         discarded(str): the person gave up on a refused edit; its mutation id was dropped.
         weather_checked(object): the service's weather check (dict) for this lesson.
         weather_failed(str): the weather could not be checked; the message says why.
+        series_requested(object): "Make it weekly…" on a new lesson: the form's ``fields()``
+            (a dict) to start a weekly series from; the editor closes.
     """
 
     saved = Signal(object)
     discarded = Signal(str)
     weather_checked = Signal(object)
     weather_failed = Signal(str)
+    series_requested = Signal(object)
 
     def __init__(self, *, schedule: Schedule, edits: LessonEdits | None,
                  lesson: Lesson | None = None,
@@ -71,7 +89,17 @@ class LessonEditor(QDialog):
                  read_only: bool = False, start: datetime | None = None,
                  aircraft_id: str | None = None, instructor_id: str | None = None,
                  flight_type: str | None = None, retry_of: str | None = None, clock: Callable[[], datetime] = _utc_now,
+                 online: Callable[[], bool] | None = None,
+                 ask_cancel: Callable[[LessonEditor], object] | None = None,
+                 check_in: Callable[[str], object] | None = None,
                  parent: QWidget | None = None) -> None:
+        """``online``: whether the service was reachable at the last sync (a series move made
+        offline is said to be kept and sent later); None: not known.
+
+        ``ask_cancel``: "Cancel lesson…" — opens the cancel dialog over this editor and cancels
+        as chosen, telling the editor (``start_cancel``, ``finish_cancel``); None: no such
+        button. ``check_in``: "Check in…" on a lesson whose aircraft is checked out — the check-in
+        of the lesson (its id), opened once this editor has closed; None: no such button."""
         super().__init__(parent)
         self._schedule = schedule
         self._edits = edits
@@ -92,6 +120,14 @@ class LessonEditor(QDialog):
         self._warnings: tuple[PolicyWarning, ...] = ()
         self._busy = False
         self._highlighted: QWidget | None = None
+        self._online = online
+        self._ask_cancel = ask_cancel
+        self._check_in = check_in
+        # Its aircraft is checked out and not yet checked in: only the notes may change.
+        self._in_flight = lesson is not None and lesson.checked_out
+        # Which lessons of its series the last save moved ("this", "following"; None: not asked).
+        self._scope: str | None = None
+        self.scope_dialog: SeriesScopeDialog | None = None
         self.setWindowTitle("New lesson" if lesson is None
                             else ("Lesson" if self._read_only else "Edit lesson"))
         self.setMinimumWidth(460)
@@ -178,12 +214,21 @@ class LessonEditor(QDialog):
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.weather_button = QPushButton("Check &weather now", self)
         self.cancel_lesson_button = QPushButton("Cancel &lesson…", self)
+        self.check_in_button = QPushButton("Chec&k in…", self)
+        self.weekly_button = QPushButton("Make it wee&kly…", self)
+        self.weekly_button.setToolTip("Book this lesson every week instead: on chosen weekdays, "
+                                      "for a number of weeks")
         self.buttons.addButton(self.weather_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.cancel_lesson_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.check_in_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.weekly_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.weekly_button.clicked.connect(self.make_weekly)
         self.save_button.clicked.connect(self.save)
         self.close_button.clicked.connect(self.reject)
         self.weather_button.clicked.connect(self.check_weather)
-        self.cancel_lesson_button.clicked.connect(self._ask_cancel)
+        self.cancel_lesson_button.clicked.connect(self.cancel_lesson)
+        self.check_in_button.clicked.connect(self.check_in)
+        self.notes.textChanged.connect(self._follow_notes)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.closed_label)
@@ -275,15 +320,27 @@ class LessonEditor(QDialog):
             self._read_only = True
             self.closed_label.setText(f"This lesson is {status_label(lesson.status).lower()} "
                                       "and can no longer be changed.")
-        self.closed_label.setVisible(closed)
+        elif self._in_flight:
+            self.closed_label.setText(f"{status_style('FLYING').glyph} {IN_FLIGHT_TEXT}")
+            self.closed_label.setStyleSheet(stripe_css(status_style("FLYING")))
+        self.closed_label.setVisible(closed or self._in_flight)
         for widget in self._fields.values():
-            widget.setEnabled(not self._read_only)
-        self.date.setEnabled(not self._read_only)
+            widget.setEnabled(not self._read_only
+                              and (not self._in_flight or widget is self.notes))
+        self.date.setEnabled(not self._read_only and not self._in_flight)
         self.save_button.setVisible(not self._read_only)
         self.close_button.setText("Close" if self._read_only else "Cancel")
-        # A lesson the service has not booked yet (refused or unsent) has nothing to cancel.
+        # Only a lesson still to book (not a refused one being fixed) becomes a series instead.
+        self.weekly_button.setVisible(lesson is None and not self._read_only
+                                      and self._refused is None)
+        # A lesson the service has not booked yet (refused or unsent) has nothing to cancel; one
+        # in the air is checked in instead.
         self.cancel_lesson_button.setVisible(lesson is not None and lesson.version is not None
-                                             and not self._read_only)
+                                             and not self._read_only and not self._in_flight
+                                             and self._ask_cancel is not None)
+        self.check_in_button.setVisible(self._in_flight and not self._read_only
+                                        and self._check_in is not None)
+        self._follow_notes()
         if lesson is None:
             self.weather_button.setEnabled(False)
             self.weather_button.setToolTip("Save the lesson first: the weather is checked for a "
@@ -305,6 +362,16 @@ class LessonEditor(QDialog):
         return self._read_only
 
     @property
+    def lesson(self) -> Lesson | None:
+        """The lesson as it was opened (None: a new one)."""
+        return self._lesson
+
+    @property
+    def in_flight(self) -> bool:
+        """Its aircraft is checked out and not yet checked in: only the notes can change."""
+        return self._in_flight
+
+    @property
     def lesson_id(self) -> str | None:
         """The lesson (also a new one once it was sent, even if refused)."""
         return self._lesson_id
@@ -320,30 +387,14 @@ class LessonEditor(QDialog):
 
     def problem(self) -> tuple[str, str] | None:
         """The first local rule the form breaks: (field, message), or None."""
-        if self.student.currentData() is None:
-            return "student_id", "Choose the student."
-        if self.aircraft.currentData() is None:
-            return "aircraft_id", "Choose the aircraft."
-        kind = self.flight_type.currentData()
-        instructor = self.instructor.currentData()
-        if kind == "SOLO" and instructor is not None:
-            return "instructor_id", (f"A solo lesson has no instructor: choose “{SOLO_TEXT}” or "
-                                     "another flight type.")
-        if kind != "SOLO" and instructor is None:
-            name = self.flight_type.currentText().lower()
-            return "instructor_id", f"A {name} lesson needs an instructor: choose one."
-        departure = self.departure.text().strip()
-        if not departure:
-            return "departure", "Enter the departure airport (its ICAO code, e.g. KAUS)."
-        if not _ICAO.match(departure):
-            return "departure", (f"“{departure}” is not an ICAO code: four letters or digits, "
-                                 "e.g. KAUS.")
-        destination = self.destination.text().strip()
-        if destination and not _ICAO.match(destination):
-            return "destination", (f"“{destination}” is not an ICAO code: four letters or "
-                                   "digits, e.g. KGTU.")
-        if kind == "CROSS_COUNTRY" and not destination:
-            return "destination", "A cross-country lesson needs a destination airport."
+        if self._in_flight:  # only the notes can change, and they have no rule
+            return None
+        problem = booking_problem(
+            student_id=self.student.currentData(), aircraft_id=self.aircraft.currentData(),
+            flight_type=self.flight_type.currentData(), instructor_id=self.instructor.currentData(),
+            departure=self.departure.text(), destination=self.destination.text())
+        if problem is not None:
+            return problem
         start, end = self.times()
         if end <= start:
             return "end_at", "The lesson must end after it starts."
@@ -380,8 +431,73 @@ class LessonEditor(QDialog):
 
     # -- behaviour ------------------------------------------------------------------------
 
+    @property
+    def scope(self) -> str | None:
+        """Which lessons of its series the last save moved: "this", "following", or None when
+        the question was not asked (not a series, or the time did not change)."""
+        return self._scope
+
     def save(self) -> None:
-        """Send the edit (in the background); the outcome decides whether the dialog closes."""
+        """Send the edit (in the background); the outcome decides whether the dialog closes.
+        A lesson of a series whose time changed asks first which lessons move."""
+        if self._read_only or self._busy or self._validate():
+            return
+        if self._moves_in_series():
+            self._ask_scope()
+            return
+        self._send(None)
+
+    def make_weekly(self) -> None:
+        """"Make it weekly…": hand the form to the series dialog (``series_requested``)."""
+        if self._lesson is not None or self._read_only or self._busy:
+            return
+        self.series_requested.emit(self.fields())
+        super().reject()
+
+    def _moves_in_series(self) -> bool:
+        lesson = self._lesson
+        if lesson is None or not lesson.series_id or lesson.version is None or self._in_flight:
+            return False
+        return self.times() != (lesson.start, lesson.end)
+
+    def _other_changes(self) -> list[str]:
+        """What the form changes besides the time, in words ("aircraft", "notes")."""
+        lesson = self._lesson
+        assert lesson is not None
+        fields = self.fields()
+        shown = {"student_id": lesson.student_id, "instructor_id": lesson.instructor_id,
+                 "aircraft_id": lesson.aircraft_id, "flight_type": lesson.flight_type,
+                 "departure": lesson.departure or None, "destination": lesson.destination or None,
+                 "notes": lesson.notes}
+        words = {"student_id": "student", "instructor_id": "instructor",
+                 "aircraft_id": "aircraft", "flight_type": "flight type",
+                 "departure": "departure", "destination": "destination", "notes": "notes"}
+        return [words[key] for key, value in shown.items()
+                if (fields.get(key) or None) != (value or None)]
+
+    def _ask_scope(self) -> None:
+        lesson = self._lesson
+        assert lesson is not None
+        others = self._other_changes()
+        why_not = ("" if not others else
+                   f"Only times move the following lessons, and this change also sets the "
+                   f"{', '.join(others)}: save it for this lesson only, or change only the time "
+                   "to move the following ones too.")
+        start, end = self.times()
+        old = lesson.start.astimezone(self._zone)
+        new = start.astimezone(self._zone)
+        what = (f"{lesson.student}'s lesson moves from {old:%a %d %b %H:%M} to "
+                f"{new:%a %d %b %H:%M}–{end.astimezone(self._zone):%H:%M} {new:%Z}")
+        offline = self._online is not None and not self._online()
+        dialog = SeriesScopeDialog(what=what, following_allowed=not others, why_not=why_not,
+                                   offline=offline, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self._send)
+        dialog.finished.connect(lambda *_: setattr(self, "scope_dialog", None))
+        self.scope_dialog = dialog
+        dialog.open()
+
+    def _send(self, scope: str | None) -> None:
         if self._read_only or self._busy or self._validate():
             return
         edits = self._edits
@@ -389,6 +505,13 @@ class LessonEditor(QDialog):
         lesson_id = None if self._lesson is None else self._lesson.id
         base_version = None if self._lesson is None else self._lesson.version
         fields, retry_of = self.fields(), self._refused
+        if self._in_flight:  # the rest is what is flying now (times as booked, to the second)
+            fields = {"notes": fields["notes"]}
+        self._scope = scope
+        if scope == "following":  # the service moves the others by the same times: only those
+            fields = {key: fields[key] for key in ("start_at", "end_at")}
+        if scope is not None:
+            fields["scope"] = scope
         if retry_of is None:
             self._owns_refused = True  # a new edit: if refused, it is this dialog's to drop
         self._service_error = None
@@ -415,20 +538,43 @@ class LessonEditor(QDialog):
         self._validate()
         self.start_time.setFocus()
 
-    def cancel_lesson(self, reason: str) -> None:
-        """Cancel this lesson with ``reason`` (in the background); closes when done."""
-        if self._lesson is None or self._read_only or self._busy or self._edits is None:
+    def cancel_lesson(self) -> None:
+        """"Cancel lesson…": the cancel dialog over this editor (``ask_cancel``), which asks what
+        happened and why; the editor closes once the lesson is cancelled."""
+        if (self._lesson is None or self._ask_cancel is None or self._read_only or self._busy
+                or self._in_flight or self.cancel_lesson_button.isHidden()):
             return
-        edits, lesson_id = self._edits, self._lesson.id
-        refused = self._refused
+        self._ask_cancel(self)
+
+    def start_cancel(self) -> str | None:
+        """The cancellation asked for here is on its way: the editor waits, and hands over the
+        refused edit it was fixing (its mutation id, or None) — the cancellation replaces it, so
+        it is dropped first."""
+        refused, self._refused = self._refused, None
+        self._service_error = None
+        self._show_warnings(())
         self._set_busy(True, "Cancelling the lesson…")
+        return refused
 
-        def work() -> EditOutcome:
-            if refused:  # the cancellation replaces the refused change
-                edits.discard(refused)
-            return edits.cancel_lesson(lesson_id, reason)
+    def finish_cancel(self, outcome: EditOutcome) -> None:
+        """How the cancellation ended: cancelled (or queued) closes the editor; a refusal is
+        shown under the form, which stays open."""
+        self._set_busy(False)
+        if outcome.refused:
+            self._service_error = (outcome.field, outcome.message)
+            self._validate()
+        else:
+            self.accept()
 
-        run_in_background(work, self._on_cancelled, self._on_save_failed, owner=self)
+    def check_in(self) -> None:
+        """"Check in…" on a lesson in the air: the editor closes and the check-in opens. Only
+        with nothing unsaved (the notes as they were, no refused change waiting)."""
+        if (self._check_in is None or self._lesson is None or not self._in_flight or self._busy
+                or not self.check_in_button.isEnabled() or self.check_in_button.isHidden()):
+            return
+        check_in, lesson_id = self._check_in, self._lesson.id
+        self.reject()  # nothing refused to drop (``_follow_notes``): closes at once
+        check_in(lesson_id)
 
     def check_weather(self) -> None:
         if self._lesson is None or self._check_weather is None or not self.weather_button.isEnabled():
@@ -488,6 +634,7 @@ class LessonEditor(QDialog):
             self._show_error(None, "")
         # While warned: book anyway or change it, not the same save again.
         self.save_button.setEnabled(problem is None and not self._busy and not self._warnings)
+        self._follow_notes()  # (a refused change now waits, or no longer does)
         return problem
 
     def _show_error(self, field: str | None, message: str) -> None:
@@ -509,10 +656,11 @@ class LessonEditor(QDialog):
         self._busy = busy
         self.status_label.setText(text)
         for button in (self.save_button, self.close_button, self.cancel_lesson_button,
-                       self.book_anyway_button, self.change_button):
+                       self.book_anyway_button, self.change_button, self.weekly_button):
             button.setEnabled(not busy)
         if not busy:
             self.save_button.setEnabled(self.problem() is None and not self._warnings)
+        self._follow_notes()
 
     def _on_saved(self, outcome: EditOutcome) -> None:
         self._show_warnings(outcome.warnings if outcome.needs_acknowledgement else ())
@@ -534,16 +682,6 @@ class LessonEditor(QDialog):
             self._validate()
             if outcome.needs_acknowledgement:
                 self.book_anyway_button.setFocus()
-
-    def _on_cancelled(self, outcome: EditOutcome) -> None:
-        self._set_busy(False)
-        self._refused = None
-        self.saved.emit(outcome)
-        if outcome.refused:
-            self._service_error = (outcome.field, outcome.message)
-            self._validate()
-        else:
-            self.accept()
 
     def _on_acknowledge_failed(self, error: Exception) -> None:
         self._show_warnings(())
@@ -569,15 +707,16 @@ class LessonEditor(QDialog):
         self._service_error = (None, f"The refused change could not be dropped: {error}")
         self._validate()
 
-    def _ask_cancel(self) -> None:
-        reason, ok = QInputDialog.getText(self, "Cancel lesson",
-                                          "Why is the lesson cancelled? (kept in its notes)")
-        if ok:
-            if not reason.strip():
-                self._service_error = (None, "Give a reason to cancel the lesson.")
-                self._validate()
-                return
-            self.cancel_lesson(reason)
+    def _follow_notes(self) -> None:
+        """"Check in…" closes the editor: enabled only with nothing unsaved to lose."""
+        lesson = self._lesson
+        unsaved = (lesson is not None and self.notes.toPlainText() != lesson.notes) \
+            or self._refused is not None
+        self.check_in_button.setEnabled(not unsaved and not self._busy)
+        self.check_in_button.setToolTip(
+            "Save the notes first (or put them back as they were): the check-in opens in place "
+            "of this editor" if unsaved else
+            "Close this and record the flight: Hobbs and tach in, the times flown, remarks")
 
     def _on_weather(self, check: dict[str, Any]) -> None:
         self.weather_button.setEnabled(True)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.models.alerts import Alert, build_alerts
 from app.models.alerts_model import AlertsModel
+from app.models.availability import Person
 from app.models.calendar_model import CalendarModel
 from app.models.lessons import Lesson, Schedule, load_school, load_schedule
 from app.models.weather_board_model import WeatherBoardModel, WeatherRole
@@ -29,6 +30,7 @@ from app.services.replica import Changes, Replica
 from app.services.sync_engine import SyncStatus
 from app.services.sync_loop import SyncLoop
 from app.views.accounts_dialog import AccountsDialog
+from app.views.availability_dialog import AvailabilityDialog
 from app.views.alert_actions import AlertActions
 from app.views.alerts_dock import AlertsDock
 from app.views.calendar_actions import CalendarActions
@@ -39,6 +41,7 @@ from app.views.legend_dialog import LegendDialog
 from app.views.lesson_editor import LessonEditor
 from app.views.message_log import MessageLog
 from app.views.metrics_panel import MetricsPanel
+from app.views.policy_dialog import PolicyDialog
 from app.views.shortcuts_dialog import ShortcutsDialog
 from app.views.sign_in_again import SignInAgain
 from app.views.sign_in_dialog import SignInDialog
@@ -202,6 +205,9 @@ class MainWindow(QMainWindow):
         self.alerts_dock.request_activated.connect(self.show_reschedule_review)
         sync_loop.changed.connect(self._on_changed)
         sync_loop.status_changed.connect(self._show_status)
+        # A change that failed off the GUI thread ("book it anyway" refused again, a replica that
+        # could not be written): said in the status bar and kept in the messages.
+        sync_loop.edit_failed.connect(lambda text: self.show_message(text, 30_000))
         self._show_status(sync_loop.status)
 
         self.resize(1400, 800)
@@ -338,7 +344,14 @@ class MainWindow(QMainWindow):
                                         "roles, disable them, mail password links")
         self.accounts_action.triggered.connect(lambda: self.show_accounts())
         self.accounts_dialog: AccountsDialog | None = None
-        file_menu.addActions([self.sign_in_again_action, self.accounts_action])
+        # Everyone reads it (why a booking warns); admins change it (``show_policy``).
+        self.policy_action = QAction("Booking &policy…", self)
+        self.policy_action.setToolTip("What the school's rules do when a booking breaks them "
+                                      "(block, warn, off) and the limits they use")
+        self.policy_action.triggered.connect(lambda: self.show_policy())
+        self.policy_action.setVisible(self.client is not None)
+        self.policy_dialog: PolicyDialog | None = None
+        file_menu.addActions([self.sign_in_again_action, self.accounts_action, self.policy_action])
         file_menu.addSeparator()
         file_menu.addActions(self.dispatch_sheet.actions())
         file_menu.addSeparator()
@@ -376,6 +389,13 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.find_action, self.filter_action, self.show_all_action])
+        # Admins and dispatchers (``_show_admin_actions``): the service decides anyway.
+        self.availability_action = QAction("A&vailability…", self)
+        self.availability_action.setToolTip("Instructors' and students' weekly hours and days off")
+        self.availability_action.triggered.connect(lambda: self.show_availability())
+        self.availability_dialog: AvailabilityDialog | None = None
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.availability_action)
 
     def show_shortcuts(self) -> None:
         """Help › Keyboard shortcuts (F1): read from the menus as they are now."""
@@ -429,8 +449,65 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def show_policy(self) -> PolicyDialog | None:
+        """File › Booking policy…: the school's booking policy, which admins change (anyone else
+        reads it); the one already open is raised."""
+        if self.client is None:
+            return None
+        if self.policy_dialog is not None:
+            self.policy_dialog.raise_()
+            self.policy_dialog.activateWindow()
+            return self.policy_dialog
+        client = self.client
+        dialog = PolicyDialog(load=client.get_policy,
+                              save=lambda changes, version: client.update_policy(changes,
+                                                                                 version=version),
+                              can_change=self.is_admin, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: setattr(self, "policy_dialog", None))
+        self.policy_dialog = dialog
+        dialog.open()
+        return dialog
+
     def _show_admin_actions(self) -> None:
         self.accounts_action.setVisible(self.client is not None and self.is_admin)
+        editing = self.can_edit_availability
+        self.availability_action.setVisible(editing)
+        self.calendar_actions.set_availability_editor(self.show_availability if editing else None)
+        if not editing and self.availability_dialog is not None:
+            self.availability_dialog.close()
+
+    @property
+    def can_edit_availability(self) -> bool:
+        """Admins and dispatchers edit people's availability (Edit › Availability…)."""
+        account = self.account
+        role = account.role if account is not None else self._remembered_role
+        return self.client is not None and role in ("admin", "dispatcher")
+
+    def show_availability(self, person_id: str = "") -> AvailabilityDialog | None:
+        """Edit › Availability… (admins, dispatchers), on ``person_id`` when given (an
+        instructor's row label); the one already open is raised and shows them."""
+        if self.client is None or not self.can_edit_availability:
+            return None
+        if self.availability_dialog is not None:
+            if person_id:
+                self.availability_dialog.choose(person_id)
+            self.availability_dialog.raise_()
+            self.availability_dialog.activateWindow()
+            return self.availability_dialog
+        schedule = self.calendar_model.schedule
+        people = [*(Person("instructor", person_id, name)
+                    for person_id, name in schedule.instructors),
+                  *(Person("student", person_id, name) for person_id, name in schedule.students)]
+        dialog = AvailabilityDialog(client=self.client, people=people, zone=schedule.timezone,
+                                    person_id=person_id, clock=self._clock, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda *_: setattr(self, "availability_dialog", None))
+        # The replica (and the calendar's shading) follow at once.
+        dialog.saved.connect(lambda _row: self._sync_loop.sync_now())
+        self.availability_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _signed_in_again(self, session: Any) -> None:
         if session.account.email != self._user_email:
@@ -744,7 +821,12 @@ class MainWindow(QMainWindow):
                                              shortcut=QKeySequence("Ctrl+Shift+W"))
         self.lesson_weather_action.setToolTip("Judge the weather of the selected lesson now")
         self.lesson_weather_action.triggered.connect(lessons.check_current_weather)
-        menu.addActions([self.new_lesson_action, self.edit_lesson_action,
+        self.series_action = QAction("Book a weekly &series…", self,
+                                     shortcut=QKeySequence("Ctrl+Shift+N"))
+        self.series_action.setToolTip("The same lesson on chosen weekdays, for a number of weeks")
+        self.series_action.setProperty("books_lessons", True)
+        self.series_action.triggered.connect(lambda: lessons.book_series())
+        menu.addActions([self.new_lesson_action, self.series_action, self.edit_lesson_action,
                          self.lesson_weather_action, *self.calendar_actions.lesson_actions()])
 
     def _connect_actions(self) -> None:
@@ -757,6 +839,7 @@ class MainWindow(QMainWindow):
         self.alerts_dock.edit_activated.connect(alerts.review_edit)
         self.alerts_dock.notification_activated.connect(alerts.show_failed_mail)
         self.alerts_dock.lesson_activated.connect(self.show_lesson)
+        self.alerts_dock.check_in_activated.connect(lessons.ask_check_in)
         self.alerts_dock.weather_activated.connect(alerts.show_weather)
         alerts.open_lesson.connect(self.show_lesson)
         alerts.open_review.connect(self.show_reschedule_review)

@@ -1,5 +1,6 @@
 """The metrics dock: the school's last 30 days — bookings, weather conflicts, successful reschedules
-and the average rescheduling time — as totals and a small chart, from the service's ``/metrics``.
+and the average rescheduling time — as totals and a small chart, and the lessons cancelled by hand
+by kind (the student cancelled, no-show, the school…), from the service's ``/metrics``.
 
 Figures are fetched off the GUI thread through an injected ``fetch`` (``ApiClient.metrics``); when
 the service cannot be reached the last figures stay, with a note saying so.
@@ -20,6 +21,7 @@ from PySide6.QtGui import QPainter, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
+from app.models.labels import CANCEL_KIND_LABELS
 from app.models.lessons import parse_time
 from app.services.api_client import Offline
 from app.services.background import run_in_background
@@ -116,6 +118,22 @@ class MetricsPanel(QDockWidget):
         self.refresh_button.clicked.connect(self.refresh)
         form.addRow(self.refresh_button)
 
+        # Cancelled at the desk, by kind (the sweep's weather cancellations are the conflicts).
+        cancelled = QWidget(body)
+        cancelled_form = QFormLayout(cancelled)
+        cancelled_form.setContentsMargins(8, 4, 8, 4)
+        cancelled_heading = QLabel("<b>Cancelled by hand</b>", cancelled)
+        cancelled_heading.setToolTip("Lessons cancelled at the desk in the last 30 days, by what "
+                                     "happened; the sweep's weather cancellations are counted in "
+                                     "the weather conflicts")
+        cancelled_form.addRow(cancelled_heading)
+        self.cancellation_labels: dict[str, QLabel] = {}
+        for kind, words in CANCEL_KIND_LABELS.items():
+            label = QLabel("—", cancelled)
+            label.setObjectName(f"cancelled-{kind}")
+            self.cancellation_labels[kind] = label
+            cancelled_form.addRow(f"{words.split(' (')[0]}:", label)
+
         self.chart = QChart()
         self.chart.setMargins(QMargins(2, 2, 2, 2))
         self.chart.setBackgroundRoundness(0)
@@ -132,6 +150,10 @@ class MetricsPanel(QDockWidget):
         left.addWidget(totals)
         left.addStretch(1)
         layout.addLayout(left)
+        middle = QVBoxLayout()
+        middle.addWidget(cancelled)
+        middle.addStretch(1)
+        layout.addLayout(middle)
         layout.addWidget(self.chart_view, 1)
         self.setWidget(body)
 
@@ -188,6 +210,10 @@ class MetricsPanel(QDockWidget):
         self.conflicts_label.setText(str(totals.get("weather_conflicts", 0)))
         self.reschedules_label.setText(str(totals.get("reschedules_accepted", 0)))
         self.average_label.setText(format_duration(totals.get("average_reschedule_minutes")))
+        # A service that does not count them yet answers none: "—", not a false 0.
+        counts = totals.get("cancellations")
+        for kind, label in self.cancellation_labels.items():
+            label.setText(str(counts.get(kind, 0)) if isinstance(counts, dict) else "—")
         self.note_label.clear()
         self.note_label.hide()
         self._draw(metrics.get("days") or [])

@@ -10,8 +10,9 @@ The two channels a lesson carries never share a colour:
 - **Weather verdict** is a *hue*: GO green, MARGINAL amber, NO_GO red, UNKNOWN grey (never
   purple: that is LIFR's). Where a verdict is known it is what a lesson block is filled with.
 - **Lesson status** is a *glyph* on a neutral tone (slate, greys, brown-grey): ● scheduled,
-  ⚠ at risk, ☂ cancelled for weather, ↻ rescheduled, ✈ completed, ⊘ cancelled. No status is
-  blue (MVFR's), red (NO_GO's) or green (GO's).
+  ⚠ at risk, ☂ cancelled for weather, ↻ rescheduled, ✈ completed, ⊘ cancelled; and ↗ flying
+  (checked out, not yet checked in) on cyan, to stand out. No status is blue (MVFR's), red
+  (NO_GO's) or green (GO's).
 - **Flight categories** keep the colours pilots know (VFR green, MVFR blue, IFR red, LIFR
   magenta) and are always written out (VFR, MVFR…), never colour alone.
 
@@ -22,16 +23,19 @@ messages (error, warning, information) take ``message_style`` for the palette th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (QBrush, QColor, QFont, QGuiApplication, QIcon, QImage, QPainter,
+                           QPalette, QPixmap)
 
 __all__ = ["Style", "STATUS_STYLES", "VERDICT_STYLES", "CATEGORY_STYLES", "MESSAGE_STYLES",
            "CHART_COLOURS", "ALERT_STYLES", "ACKNOWLEDGED_STYLE",
            "status_style", "verdict_style", "category_style", "message_style", "badge_css",
            "stripe_css", "message_colour",
            "glyph_icon", "is_dark", "muted_text", "dark_palette", "apply_color_scheme",
+           "UNAVAILABLE_LABEL", "paint_unavailable", "unavailable_swatch",
            "follow_system_color_scheme", "THEMES"]
 
 THEMES = ("system", "light", "dark")
@@ -76,6 +80,10 @@ STATUS_STYLES: dict[str, Style] = {
     "RESCHEDULED": _style("RESCHEDULED", "Rescheduled", "↻", "#cfd8dc", _DARK_INK),
     "COMPLETED": _style("COMPLETED", "Completed", "✈", "#bdbdbd", _DARK_INK),
     "CANCELLED": _style("CANCELLED", "Cancelled", "⊘", "#616161"),
+    # Not a status of the service: a scheduled (or at-risk) lesson whose aircraft is checked out
+    # (``Lesson.shown_status``). Its own tone, cyan, which no verdict, category or other status
+    # uses: what is in the air stands out on the calendar.
+    "FLYING": _style("FLYING", "Flying (checked out)", "↗", "#00838f"),
 }
 
 CATEGORY_STYLES: dict[str, Style] = {
@@ -95,12 +103,26 @@ ALERT_STYLES: dict[str, Style] = {
     "MAIL_FAILED": _style("MAIL_FAILED", "Mail not sent", "✉", "#4e342e"),
     "EDIT_CONFLICT": _style("EDIT_CONFLICT", "Your change clashes", "⇄", "#4e342e"),
     "EDIT_REJECTED": _style("EDIT_REJECTED", "Your change was refused", "⊗", "#4e342e"),
+    # A lesson checked out and past its booked end, not checked in: the flying lesson's tone.
+    "NOT_CHECKED_IN": _style("NOT_CHECKED_IN", "Flown? Not checked in yet", "↗",
+                             STATUS_STYLES["FLYING"].fill.name()),
 }
 
 # A lesson booked over the school's booking-policy warnings (someone accepted them): its glyph
 # follows the verdict's and the status's on the block; the tooltip says which warnings. A flag, on
 # the warning tone, since no status, verdict or category is one.
 ACKNOWLEDGED_STYLE = _style("ACKNOWLEDGED", "Booked over a policy warning", "⚑", "#7a5d00")
+
+# An instructor row of the calendar where the instructor is not available (outside their weekly
+# hours, a day off): a veil with a sparse hatch, behind the lessons. A neutral ink, not a hue any
+# status, verdict or category uses; a pattern where night is a plain fill, so the two read apart
+# where they meet; and leaning the other way (a "\" hatch) from the dense "/" hatch of a lesson no
+# longer flown. (veil, hatch) as RGBA for a light and for a dark palette.
+_UNAVAILABLE_SHADES: dict[bool, tuple[tuple[int, int, int, int], tuple[int, int, int, int]]] = {
+    False: ((70, 60, 50, 22), (70, 60, 50, 80)),
+    True: ((0, 0, 0, 60), (255, 255, 255, 40)),
+}
+UNAVAILABLE_LABEL = "Not available"
 
 # The metrics chart's series: bookings neutral, weather conflicts the no-go red (weather stopped
 # them), accepted reschedules the go green (flown after all).
@@ -148,7 +170,9 @@ def badge_css(style: Style, *, extra: str = "font-weight: 600; padding: 2px 6px;
 def stripe_css(style: Style) -> str:
     """A label's stylesheet for longer text about ``style`` (a verdict and its reasons): a bar of
     its colour on the left; the text keeps the palette's colours, so it reads light or dark."""
-    return f"border-left: 5px solid {style.fill.name()}; padding: 2px 0 2px 6px;"
+    # Qt draws a lone border-left only once the box has a border style of its own.
+    return (f"border: 0px solid transparent; border-left: 5px solid {style.fill.name()}; "
+            "padding: 2px 0 2px 6px;")
 
 
 def message_colour(kind: str, palette: QPalette) -> QColor:
@@ -270,3 +294,53 @@ def follow_system_color_scheme(app: object) -> None:
 
     follow(hints.colorScheme())
     hints.colorSchemeChanged.connect(follow)
+
+
+def paint_unavailable(painter: QPainter, rects: Sequence[QRectF], palette: QPalette, *,
+                      origin: QPointF | None = None) -> None:
+    """Shade ``rects`` as times someone is not available (see ``_UNAVAILABLE_SHADES``), in one
+    go. ``origin``: where the hatch starts (the calendar's scrolled content origin, so pixels
+    scrolled and pixels painted afresh line up)."""
+    if not rects:
+        return
+    dark = palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
+    brush = _HATCHES.get(dark)
+    if brush is None:
+        brush = _HATCHES[dark] = _hatch(*(QColor(*rgba) for rgba in _UNAVAILABLE_SHADES[dark]))
+    painter.save()
+    if origin is not None:
+        painter.setBrushOrigin(origin)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(brush)
+    painter.drawRects(list(rects))
+    painter.restore()
+
+
+_HATCH_STEP = 9  # pixels between two lines of the hatch
+_HATCHES: dict[bool, QBrush] = {}
+
+
+def _hatch(veil: QColor, ink: QColor) -> QBrush:
+    """A tile of ``veil`` with "\\" lines of ``ink`` over it, ``_HATCH_STEP`` apart when tiled;
+    a few periods wide, so that a band takes few tiles."""
+    size = _HATCH_STEP * 8
+    tile = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(veil)
+    painter = QPainter(tile)  # (the ink over the veil)
+    for x in range(size):
+        for y in range(x % _HATCH_STEP, size, _HATCH_STEP):  # (y - x) a multiple of the step
+            painter.fillRect(x, y, 1, 1, ink)
+    painter.end()
+    return QBrush(tile)
+
+
+def unavailable_swatch(palette: QPalette, *, width: int = 48, height: int = 18) -> QPixmap:
+    """A sample of ``paint_unavailable`` on the palette's base (the legend's)."""
+    pixmap = QPixmap(width, height)
+    pixmap.fill(palette.color(QPalette.ColorRole.Base))
+    painter = QPainter(pixmap)
+    paint_unavailable(painter, [QRectF(0, 0, width, height)], palette)
+    painter.setPen(palette.color(QPalette.ColorRole.Mid))
+    painter.drawRect(QRectF(0.5, 0.5, width - 1, height - 1))
+    painter.end()
+    return pixmap

@@ -240,6 +240,9 @@ class WeatherAlertDialog(QDialog):
             when = reason.period_text(zone)
             local = reason.period_start.astimezone(zone) if reason.period_start else None
             report = reason.source + (f" {when} {local:%Z}" if when and local else "")
+            if reason.observed_at is not None:  # the METAR, at its time
+                observed = reason.observed_at.astimezone(zone)
+                report = f"{reason.source} {observed:%H:%M %Z}"
             if reason.chance:
                 report += f" ({reason.chance}% chance)"
             effect = verdict_style(reason.effect)

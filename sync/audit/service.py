@@ -45,9 +45,12 @@ def record(
     row: Any,
     before: dict[str, Any] | None = None,
     actor_account_id: uuid.UUID | None = None,
+    flush: bool = True,
 ) -> AuditEvent:
-    """Record ``action`` on ``row`` (flushed first, so it has its id and final values)."""
-    db.flush()
+    """Record ``action`` on ``row`` (flushed first, so it has its id and final values;
+    ``flush=False``: the caller has just flushed it, with many others)."""
+    if flush:
+        db.flush()
     event = AuditEvent(
         school_id=school_id,
         actor=actor,

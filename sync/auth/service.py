@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync.audit import service as audit_service
-from sync.auth import tokens
 from sync.auth.models import Account, AccountRole, PasswordReset
 from sync.auth.passwords import check_password_strength, hash_password, unusable_password_hash
 from sync.database.core import utcnow
@@ -112,6 +111,8 @@ def set_password(
     now = now or utcnow()
     before = audit_service.snapshot(account)
     account.password_hash = hash_password(password)
+    from sync.auth import tokens  # (here: creating accounts, as a seed does, needs no JWT)
+
     tokens.revoke_sessions(db=db, account=account, at=now)
     void_password_resets(db=db, account_id=account.id, at=now)
     audit_service.record(db=db, school_id=account.school_id, actor=actor,
@@ -136,6 +137,8 @@ def set_active(
     before = audit_service.snapshot(account)
     account.active = active
     if not active:
+        from sync.auth import tokens  # (here: creating accounts, as a seed does, needs no JWT)
+
         tokens.revoke_sessions(db=db, account=account, at=now or utcnow())
     audit_service.record(db=db, school_id=account.school_id, actor=actor,
                          actor_account_id=actor_account_id,

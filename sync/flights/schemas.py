@@ -28,6 +28,7 @@ from sync.flights.models import CancelKind, FlightStatus, FlightType
 from sync.policy.models import RuleCode
 from sync.policy.schemas import PolicyNotice, PolicyWarning
 from sync.preconditions import VersionSent
+from sync.weather.schemas import ReasonMeasureRead, ReasonSourceRead
 from sync.weather.verdicts import Verdict
 
 
@@ -227,6 +228,10 @@ class FlightSeriesCreate(BaseModel):
     until: date | None = Field(default=None, description="the last day (inclusive); or weeks")
     all_or_nothing: bool = Field(default=False, description="book none if any occurrence is refused")
     acknowledge: Acknowledge = Field(default_factory=list)
+    series_id: uuid.UUID | None = Field(
+        default=None, description="add the lessons to this series of the same student (e.g. the "
+        "occurrences that needed an acknowledgement, sent again with acknowledge) instead of "
+        "starting a new one")
 
     @field_validator("start_time")
     @classmethod
@@ -287,10 +292,17 @@ class WeatherCheckRequest(BaseModel):
 
 
 class WeatherReasonRead(BaseModel):
+    """A sentence for people, and the same facts as data (both null in checks stored before
+    they were kept, and ``measure`` for a reason about no value, such as darkness)."""
+
     code: str
     text: str
     effect: Verdict
     station: str | None = None
+    finding: str | None = Field(None, description="the sentence without the place and the report "
+                                                  "period in front of it")
+    measure: ReasonMeasureRead | None = None
+    source: ReasonSourceRead | None = None
 
 
 class WeatherCheckRead(BaseModel):

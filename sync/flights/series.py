@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.errors import InvalidInput, ServiceError, http_status
+from sync.errors import InvalidInput, NotFound, ServiceError, http_status
 from sync.flights import service as flights_service
 from sync.flights.models import Flight
 from sync.flights.schemas import MAX_SERIES_OCCURRENCES, FlightCreate, FlightSeriesCreate
@@ -58,7 +59,7 @@ def book_series(*, db: Session, actor: flights_service.Actor, school_id: uuid.UU
     if school is None:
         raise InvalidInput("no such school", rule="SCHOOL_NOT_FOUND")
     times = occurrences(data, ZoneInfo(school.timezone))
-    series_id = uuid.uuid4()
+    series_id = _joined_series(db, school_id, data) if data.series_id is not None else uuid.uuid4()
     booked: list[Flight] = []
     refused: list[dict[str, Any]] = []
     whole = db.begin_nested() if data.all_or_nothing else None
@@ -85,4 +86,20 @@ def book_series(*, db: Session, actor: flights_service.Actor, school_id: uuid.UU
             booked = []
         else:
             whole.commit()
-    return {"series_id": series_id if booked else None, "booked": booked, "refused": refused}
+    kept = booked or data.series_id is not None
+    return {"series_id": series_id if kept else None, "booked": booked, "refused": refused}
+
+
+def _joined_series(db: Session, school_id: uuid.UUID, data: FlightSeriesCreate) -> uuid.UUID:
+    """The series named by ``data.series_id``, when it is this school's and this student's: the
+    lessons of a series booked in two requests (the second with its warnings acknowledged) stay
+    one series, so "this and following" reaches all of them. Another school's series looks like
+    one that does not exist."""
+    found = db.scalar(select(Flight.series_id).where(
+        Flight.school_id == school_id, Flight.series_id == data.series_id,
+        Flight.student_id == data.student_id).limit(1))
+    if found is None:
+        raise NotFound(f"there is no series {data.series_id} of this student", field="series_id",
+                       rule="SERIES_NOT_FOUND")
+    return found
+

@@ -12,12 +12,13 @@ refuse, and returns the warnings the request acknowledged, which the lesson keep
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from sync.aircraft.models import Aircraft
@@ -33,8 +34,18 @@ from sync.schools.models import School
 from sync.weather.stations import is_known_station
 
 Actor = Account | str
-# ``policy(db=, actor=, flight=, acknowledge=, now=)`` → the warnings acknowledged (see above).
-Policy = Callable[..., list[dict[str, Any]]]
+
+
+class Policy(Protocol):
+    """The school's soft rules (``sync.policy.service.BookingRules``)."""
+
+    def around(self, *, db: Session, flight: Flight) -> dict[str, Any]:
+        """The other lessons the rules read, as ``lessons_around``'s parameters: read in the
+        clash check's own query and handed back to the call as ``others``."""
+
+    def __call__(self, *, db: Session, actor: Actor, flight: Flight, acknowledge: Any,
+                 now: datetime, others: list[Any]) -> list[dict[str, Any]]:
+        """The warnings acknowledged (see above)."""
 
 # Statuses a lesson can still be cancelled from.
 _CANCELLABLE = frozenset({FlightStatus.SCHEDULED, FlightStatus.AT_RISK})
@@ -126,14 +137,17 @@ def create(*, db: Session, actor: Actor, school_id: uuid.UUID, data: FlightCreat
             f"the lesson starts at {_show(flight.start_at)}, which is not in the future",
             field="start_at", rule="START_IN_PAST",
         )
-    # Held until the policy has judged the lesson: the session's identity map keeps rows only
-    # while they are referenced, and the policy reads the same ones.
+    # The school, people and aircraft read (and the booking lock taken) in one statement, then
+    # judged from memory. Held until the policy has judged the lesson: the session's identity
+    # map keeps rows only while they are referenced, and the policy reads the same ones.
+    read = _read_parties_and_lock(db, school_id, flight)
     school = _check_times(db, school_id, flight, now)
-    parties = _check(db, school_id, flight)
+    parties = _check(db, school_id, flight, policy, read=read)
     _require_may_change(actor, instructor_id=flight.instructor_id, instructor=parties.instructor, db=db)
     if policy is not None:
         flight.acknowledged_warnings = policy(db=db, actor=actor, flight=flight,
-                                              acknowledge=data.acknowledge, now=now)
+                                              acknowledge=data.acknowledge, now=now,
+                                              others=parties.others)
     db.add(flight)
     _audit(db, school_id=school_id, actor=actor, action="create", flight=flight)
     return flight
@@ -223,6 +237,10 @@ def update_following(
     return flight, later
 
 
+# What a lesson whose aircraft is checked out may still change.
+_CHANGEABLE_IN_FLIGHT = frozenset({"notes"})
+
+
 def _update_one(db: Session, *, actor: Actor, school_id: uuid.UUID, flight: Flight,
                 data: FlightUpdate, now: datetime, policy: Policy | None) -> Flight:
     if flight.status not in _CANCELLABLE:
@@ -231,6 +249,13 @@ def _update_one(db: Session, *, actor: Actor, school_id: uuid.UUID, flight: Flig
     changes = data.model_dump(exclude_unset=True, exclude={"version", "acknowledge", "scope"})
     if not changes:
         return flight
+    if flight.checked_out_at is not None and set(changes) - _CHANGEABLE_IN_FLIGHT:
+        # The aircraft is out with this student and instructor: what the lesson says is what is
+        # flying now, and check-in records what was actually flown.
+        raise Conflict("the aircraft is checked out for this lesson: only its notes can change "
+                       "until it is checked in (POST /flights/{id}/check-in records the times "
+                       "actually flown)", field=sorted(set(changes) - _CHANGEABLE_IN_FLIGHT)[0],
+                       rule="FLIGHT_CHECKED_OUT", conflict=_summary(flight))
     before = audit_service.snapshot(flight)
     old_start = flight.start_at
     # A refused change must leave nothing behind in the session: on any error the row is
@@ -260,7 +285,7 @@ def _update_one(db: Session, *, actor: Actor, school_id: uuid.UUID, flight: Flig
             # Notes alone change no booking: a lesson whose aircraft has since gone out of
             # service can still be annotated (say, to note the swap that is needed).
             if set(changes) - {"notes"}:
-                parties = _check(db, school_id, flight)
+                parties = _check(db, school_id, flight, policy)
                 # An instructor may not hand their lesson over to someone else.
                 _require_may_change(actor, instructor_id=flight.instructor_id,
                                     instructor=parties.instructor, db=db)
@@ -269,7 +294,7 @@ def _update_one(db: Session, *, actor: Actor, school_id: uuid.UUID, flight: Flig
                     # old time or people says nothing about the new ones.
                     flight.acknowledged_warnings = policy(db=db, actor=actor, flight=flight,
                                                           acknowledge=data.acknowledge or (),
-                                                          now=now)
+                                                          now=now, others=parties.others)
     except Exception:
         db.expire(flight)
         raise
@@ -381,14 +406,21 @@ class _Parties(NamedTuple):
     student: Student
     instructor: Instructor | None  # None for a solo
     aircraft: Aircraft
+    others: list[Any]  # the other lessons the policy asked for (``lessons_around``'s rows)
 
 
-def _check(db: Session, school_id: uuid.UUID, flight: Flight) -> _Parties:
-    """Every rule on who and what the lesson needs; returns them."""
+def _check(db: Session, school_id: uuid.UUID, flight: Flight, policy: Policy | None = None, *,
+           read: Any = None) -> _Parties:
+    """Every rule on who and what the lesson needs, and no clash; returns them, with the other
+    lessons ``policy`` reads (fetched in the clash check's own query). ``read``: the caller has
+    already read them and taken the lock (``_read_parties_and_lock``)."""
+    if read is None:
+        read = _read_parties_and_lock(db, school_id, flight)
     student = _in_school(db, Student, flight.student_id, school_id, "student")
     aircraft = _in_school(db, Aircraft, flight.aircraft_id, school_id, "aircraft")
     instructor = (_in_school(db, Instructor, flight.instructor_id, school_id, "instructor")
                   if flight.instructor_id is not None else None)
+    del read  # held until here: the identity map keeps rows only while they are referenced
 
     if not aircraft.in_service:
         raise InvalidInput(f"aircraft {aircraft.tail_number} is out of service",
@@ -401,9 +433,41 @@ def _check(db: Session, school_id: uuid.UUID, flight: Flight) -> _Parties:
         if isinstance(point, str):
             _check_airport(point, "route_points")
 
-    _lock_bookings(db, school_id)
-    _check_overlaps(db, school_id, flight)
-    return _Parties(student, instructor, aircraft)
+    around = policy.around(db=db, flight=flight) if policy is not None else None
+    others = _check_overlaps(db, school_id, flight, around)
+    return _Parties(student, instructor, aircraft, others)
+
+
+def _read_parties_and_lock(db: Session, school_id: uuid.UUID, flight: Flight) -> Any:
+    """Read the school and the lesson's student, aircraft and instructor into the session and
+    take the booking lock (``_lock_bookings``), in one statement: a booking is hot, and on a
+    server each statement is a round trip. The people's and aircraft's school is checked
+    afterwards (``_in_school``, from memory). Returns the row, which the caller holds: the
+    session's identity map keeps rows only while something references them.
+
+    When one of them does not exist at all, the join finds nothing: the lock is then taken on its
+    own, and ``_in_school`` says which is missing."""
+    params = {"school_id": school_id, "student_id": flight.student_id, "aircraft_id": flight.aircraft_id}
+    if flight.instructor_id is not None:
+        params["instructor_id"] = flight.instructor_id
+    row = db.execute(_parties_statement(flight.instructor_id is not None), params).first()
+    if row is None:
+        _lock_bookings(db, school_id)
+    return row
+
+
+@lru_cache(maxsize=2)
+def _parties_statement(with_instructor: bool) -> Any:
+    """``_read_parties_and_lock``'s statement, built once per shape (with bound parameters)."""
+    entities: list[Any] = [School, Student, Aircraft]
+    if with_instructor:
+        entities.append(Instructor)
+    query = (select(*entities).select_from(School)
+             .join(Student, Student.id == bindparam("student_id"))
+             .join(Aircraft, Aircraft.id == bindparam("aircraft_id")))
+    if with_instructor:
+        query = query.join(Instructor, Instructor.id == bindparam("instructor_id"))
+    return query.where(School.id == bindparam("school_id")).with_for_update(of=School)
 
 
 def _lock_bookings(db: Session, school_id: uuid.UUID) -> None:
@@ -443,6 +507,16 @@ def _check_airport(code: str, field: str) -> None:
         )
 
 
+def check_free(db: Session, school_id: uuid.UUID, lesson: Any,
+               around: Mapping[str, Any] | None = None) -> list[Any]:
+    """A lesson not booked yet (a slot, with a ``Flight``'s columns) that no other lesson clashes
+    with, judged as a booking is: under the booking lock (taken here, held to the end of the
+    transaction), then the clash check. Returns the other lessons ``around`` asks for (the
+    policy's, ``lessons_around``'s parameters) from the same query; raises ``Conflict``."""
+    _lock_bookings(db, school_id)
+    return _check_overlaps(db, school_id, lesson, around)
+
+
 # Which column of a clashing lesson makes which rule, checked in this order.
 _RESOURCES = (
     ("student_id", "STUDENT_DOUBLE_BOOKED", "the student"),
@@ -451,43 +525,97 @@ _RESOURCES = (
 )
 
 
-def _check_overlaps(db: Session, school_id: uuid.UUID, flight: Flight) -> None:
+def _check_overlaps(db: Session, school_id: uuid.UUID, flight: Any,
+                    around: Mapping[str, Any] | None = None) -> list[Any]:
     """No other live lesson holds the student, instructor or aircraft during [start, end).
 
     Two intervals overlap when each starts before the other ends, so back-to-back lessons
-    ([10:00, 11:00) and [11:00, 12:00)) do not. One query; each branch of the OR matches an
-    index on (student_id / instructor_id / aircraft_id, end_at), so the cost is that of the
-    resources' own lessons still to end after the start — never the school's calendar, nor their
-    history. The school is left out of the WHERE clause on purpose: there, SQLite's planner reads
-    the school's whole calendar through (school_id, start_at) instead; the ids are the school's
-    own (checked before this) and the rows are checked again.
+    ([10:00, 11:00) and [11:00, 12:00)) do not. ``around``: what else the booking's policy reads
+    (``lessons_around``'s parameters), read in the same query and returned (the school's own
+    lessons only). ``flight`` is a ``Flight`` or anything with its columns (a slot being checked).
     """
-    holders = [and_(getattr(Flight, column) == getattr(flight, column), Flight.end_at > flight.start_at)
-               for column, _, _ in _RESOURCES if getattr(flight, column) is not None]
-    query = (
-        select(Flight)
-        .where(
-            or_(*holders),
-            Flight.start_at < flight.end_at,
-            Flight.status.not_in(RELEASED_STATUSES),
-            Flight.deleted_at.is_(None),
-        )
-        .order_by(Flight.start_at)
-        .limit(10)
-    )
+    params = dict(around or {})
+    for column, _, _ in _RESOURCES:
+        if getattr(flight, column) is not None:
+            params[column] = getattr(flight, column)
+    params |= {"start": flight.start_at, "end": flight.end_at}
     if flight.id is not None:
-        query = query.where(Flight.id != flight.id)
-    # The row being changed must not be flushed by this query before it has passed the check.
-    with db.no_autoflush:
-        clashes = [other for other in db.scalars(query) if other.school_id == school_id]
+        params["flight_id"] = flight.id
+    rows = sorted((row for row in lessons_around(db, params) if row.school_id == school_id),
+                  key=lambda row: (row.start_at, str(row.id)))
     for column, rule, who in _RESOURCES:
-        for other in clashes:
-            if getattr(flight, column) is not None and getattr(other, column) == getattr(flight, column):
+        value = getattr(flight, column)
+        if value is None:
+            continue
+        for other in rows:
+            if getattr(other, column) == value and other.start_at < flight.end_at \
+                    and other.end_at > flight.start_at:
                 raise Conflict(
                     f"{who} is already booked from {_show(other.start_at)} to {_show(other.end_at)} "
                     f"(lesson {other.id})",
                     field=column, rule=rule, conflict=_summary(other),
                 )
+    return rows
+
+
+def lessons_around(db: Session, params: Mapping[str, Any]) -> list[Any]:
+    """Live lessons, of any school (check ``school_id`` on the rows), as named by ``params``:
+
+    - ``start``, ``end``: those overlapping [start, end) of every ``student_id``,
+      ``instructor_id`` and ``aircraft_id`` given (the clash check);
+    - ``{who}_from``, ``{who}_to`` beside ``{who}_id``: those of that student, instructor or
+      aircraft starting in [from, to) (the booking policy's rules with other lessons);
+    - ``flight_id``: that lesson left out (the one being changed or replaced).
+
+    Rows of (id, school_id, student_id, instructor_id, aircraft_id, start_at, end_at, status), in
+    no particular order. One statement: each OR branch matches an index — (…, end_at) for a
+    clash, so the cost is that of the resource's lessons still to end, never its history;
+    (…, start_at) for a range. The school is left out of the WHERE clause on purpose: there,
+    SQLite's planner would read the school's whole calendar through (school_id, start_at)
+    instead; the ids are the school's own (the caller checked them) and the rows are checked.
+    """
+    return list(db.connection().execute(_around_statement(frozenset(params)), dict(params)))
+
+
+@lru_cache(maxsize=128)
+def _around_statement(names: frozenset[str]) -> Any:
+    """``lessons_around``'s statement for one set of parameter names: built once per shape as
+    Core with bound parameters (building and compiling an ORM query on every booking cost more
+    than running it)."""
+    flights = Flight.__table__
+    branches = []
+    for who in ("student", "instructor", "aircraft"):
+        key = f"{who}_id"
+        if key not in names:
+            continue
+        if "start" in names:
+            branches.append(and_(flights.c[key] == bindparam(key), flights.c.end_at > bindparam("start"),
+                                 flights.c.start_at < bindparam("end")))
+        if f"{who}_from" in names:
+            branches.append(and_(flights.c[key] == bindparam(key),
+                                 flights.c.start_at >= bindparam(f"{who}_from"),
+                                 flights.c.start_at < bindparam(f"{who}_to")))
+    if not branches:
+        raise ValueError(f"lessons_around needs a student, instructor or aircraft: {sorted(names)}")
+    query = select(flights.c.id, flights.c.school_id, flights.c.student_id, flights.c.instructor_id,
+                   flights.c.aircraft_id, flights.c.start_at, flights.c.end_at, flights.c.status).where(
+        or_(*branches), flights.c.status.not_in([status.value for status in RELEASED_STATUSES]),
+        flights.c.deleted_at.is_(None))
+    if "flight_id" in names:
+        query = query.where(flights.c.id != bindparam("flight_id"))
+    return query
+
+
+# No lesson is booked for longer than the school allows (``School.max_lesson_hours``); this is the
+# floor for a school whose limit is shorter: lessons booked before the limit existed may be up
+# to 2 days.
+LONGEST_LESSON = timedelta(days=2)
+
+
+def longest_lesson(school: School) -> timedelta:
+    """How long a booking can be: the school's limit, and never less than two days (lessons booked
+    before the limit existed). A lesson that reaches a moment starts no earlier than this before."""
+    return max(LONGEST_LESSON, timedelta(hours=school.max_lesson_hours or 0))
 
 
 def _in_school(db: Session, model: type, row_id: uuid.UUID, school_id: uuid.UUID, what: str) -> Any:

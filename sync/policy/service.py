@@ -12,22 +12,25 @@ lesson is judged on each soft rule the school has not turned off:
   request names their codes in ``acknowledge``; then it is booked, and the lesson keeps which
   warnings were accepted, by whom and when (``Flight.acknowledged_warnings``, audited with it).
 
-Paths that book on the school's behalf (a confirmed reschedule option, whose search already
-keeps to hours, availability, daylight and the forecast; the demo seed) pass no policy.
+The reschedule workflow books on the school's behalf, for a student who picks from an e-mail
+and cannot acknowledge a warning: its options break no rule that blocks *or* warns, and the pick
+and the confirmation judge the chosen slot again (``SlotRules``: the same judgement, on a slot).
+The demo seed passes no policy.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from sync.aircraft.models import Aircraft
@@ -36,7 +39,8 @@ from sync.auth.models import Account
 from sync.config import Settings
 from sync.database import scoped
 from sync.errors import Conflict, InvalidInput, NeedsAcknowledgement, NotFound
-from sync.flights.models import RELEASED_STATUSES, Flight
+from sync.flights import service as flights_service
+from sync.flights.models import Flight
 from sync.people.models import Instructor, Student
 from sync.policy import forecast
 from sync.policy.models import (
@@ -44,7 +48,6 @@ from sync.policy.models import (
 )
 from sync.policy.schemas import PolicyUpdate
 from sync.policy.windows import Availability, Daylight, OpeningHours, Unavailable
-from sync.reschedule.search import longest_lesson
 from sync.schools.models import School
 from sync.weather.check import lesson_places, pilot_limits
 from sync.weather.lesson import assess_lesson
@@ -129,15 +132,20 @@ def prepare(*, db: Session, school_id: uuid.UUID, places: Iterable[str], now: da
     """The rules for one request's bookings, with the forecast at ``places`` when the school's
     forecast rule is on: from the cache when it holds every station; otherwise ``release()`` is
     called first (it ends the caller's transaction: the network must never hold the database's
-    lock, nor a booking wait on the network) and the rest are fetched."""
+    lock, nor a booking wait on the network) and the rest are fetched.
+
+    With every station cached, the school is not read here: whether its forecast rule is on is
+    read with the booking (``flights.service`` reads the school with its people and aircraft in
+    one statement; a booking is hot, and on a server each statement is a round trip)."""
+    codes = forecast.stations_of(places)
+    weather = forecast.cached(codes)
+    if len(weather) == len(codes):
+        return BookingRules(weather=weather)
     school = db.get(School, school_id)
     if school is None or not policy_of(school).active(RuleCode.FORECAST_NO_GO):
         return BookingRules(weather=None, held=school)
-    codes = forecast.stations_of(places)
-    weather = forecast.cached(codes)
-    if len(weather) < len(codes):
-        release()
-        weather = forecast.fetch(codes, now=now, settings=settings)
+    release()
+    weather = forecast.fetch(codes, now=now, settings=settings)
     return BookingRules(weather=weather, held=school)
 
 
@@ -167,14 +175,23 @@ class BookingRules:
     # holds rows only while something does) and the booking reads it again from memory.
     held: Any = field(default=None, repr=False, compare=False)
 
+    def around(self, *, db: Session, flight: Flight) -> dict[str, Any]:
+        """The other lessons the rules read (``flights.service.lessons_around``'s parameters):
+        the flights service reads them in its clash check's own query and hands them back."""
+        school = db.get(School, flight.school_id)
+        return _Judgement(db, school, policy_of(school), flight, self.weather, None, self._notice).around()
+
     def __call__(self, *, db: Session, actor: Actor, flight: Flight, acknowledge: Iterable[str],
-                 now: datetime) -> list[dict[str, Any]]:
+                 now: datetime, others: Iterable[Any] | None = None) -> list[dict[str, Any]]:
         """The warnings acknowledged, to store on the lesson; raises for a block, or for
-        warnings not acknowledged."""
+        warnings not acknowledged. ``others``: the rows ``around`` asked for, already read (else
+        they are read here)."""
         school = db.get(School, flight.school_id)
         policy = policy_of(school)
+        lessons = KnownLessons(others) if others is not None else None
         with db.no_autoflush:
-            findings = _Judgement(db, school, policy, flight, self.weather, now, self._notice).findings()
+            findings = _Judgement(db, school, policy, flight, self.weather, now, self._notice,
+                                  lessons=lessons).findings()
         blocked = [finding for finding in findings if policy.action(finding.code) is RuleAction.BLOCK]
         if blocked:
             raise _refusal(blocked[0])
@@ -192,6 +209,225 @@ class BookingRules:
         notice = {"code": code, "text": text}
         if notice not in self.notices:
             self.notices.append(notice)
+
+
+# -- slots the school books on a student's behalf ---------------------------------------------
+
+RESOURCES = frozenset({"student", "instructor", "aircraft"})
+
+
+class Slot(NamedTuple):
+    """A lesson the rules judge before it has a row: a slot the reschedule workflow offers, or
+    the one a student picked. ``id``: the lesson it replaces, left out of the others (its time is
+    being given up)."""
+
+    school_id: uuid.UUID
+    student_id: uuid.UUID
+    instructor_id: uuid.UUID | None
+    aircraft_id: uuid.UUID
+    start_at: datetime
+    end_at: datetime
+    departure: str
+    destination: str | None = None
+    route_points: tuple[Any, ...] = ()
+    id: uuid.UUID | None = None
+
+
+class Lesson(NamedTuple):
+    """Another live lesson, as the rules with other lessons read it (``lessons_around``'s rows)."""
+
+    id: Any
+    school_id: uuid.UUID
+    student_id: Any
+    instructor_id: Any
+    aircraft_id: Any
+    start_at: datetime
+    end_at: datetime
+
+
+class KnownLessons:
+    """Lessons already read, answering the rules' ranges (``lessons_around``'s ``{who}_id`` with
+    ``{who}_from``/``{who}_to``, ``flight_id`` left out) in memory, as the database would: the
+    rows the booking's clash check read, or the horizon the reschedule search loaded once for
+    all its slots. Rows need ``id``, ``school_id``, the three ids and the times."""
+
+    def __init__(self, lessons: Iterable[Any]) -> None:
+        by_resource: dict[tuple[str, Any], list[Any]] = defaultdict(list)
+        for row in lessons:
+            by_resource[("student", row.student_id)].append(row)
+            if row.instructor_id is not None:
+                by_resource[("instructor", row.instructor_id)].append(row)
+            by_resource[("aircraft", row.aircraft_id)].append(row)
+        self._rows: dict[tuple[str, Any], list[Any]] = {}
+        self._starts: dict[tuple[str, Any], list[datetime]] = {}
+        for key, rows in by_resource.items():
+            rows.sort(key=_start_of)
+            self._rows[key] = rows
+            self._starts[key] = [row.start_at for row in rows]
+
+    def __call__(self, params: Mapping[str, Any]) -> list[Any]:
+        ranges = []
+        for who in ("student", "instructor", "aircraft"):
+            if f"{who}_from" not in params:
+                continue
+            key = (who, params[f"{who}_id"])
+            starts = self._starts.get(key)
+            if starts:
+                first = bisect.bisect_left(starts, params[f"{who}_from"])
+                last = bisect.bisect_left(starts, params[f"{who}_to"])
+                if first < last:
+                    ranges.append(self._rows[key][first:last])
+        if len(ranges) == 1:
+            found = ranges[0]
+        else:  # a lesson may be in two ranges (the instructor's and the aircraft's): once
+            found = list({id(row): row for rows in ranges for row in rows}.values())
+        leave_out = params.get("flight_id")
+        return found if leave_out is None else [row for row in found if row.id != leave_out]
+
+    def of(self, who: str, resource_id: Any) -> list[Any]:
+        """Every lesson known of that student, instructor or aircraft, in start order."""
+        return self._rows.get((who, resource_id), [])
+
+
+def _start_of(row: Any) -> datetime:
+    return row.start_at
+
+
+class SlotRules:
+    """The school's rules for the slots the reschedule workflow offers a student and books on the
+    school's behalf.
+
+    A student picks from an e-mail and cannot acknowledge a warning, so a slot is bookable only
+    when it breaks no rule the school has set to block *or* warn; a rule that is off is not
+    judged. The judgement is a booking's own (``_Judgement``): the search asks about each slot
+    on lessons it loaded once (``KnownLessons``), and the pick and the confirmation about the
+    chosen slot on the lessons read under the booking lock. The forecast is not judged here:
+    the workflow judges every slot on the weather engine's verdict itself (a NO_GO slot, darkness
+    included, is never offered, whatever the forecast rule does).
+    """
+
+    def __init__(self, *, db: Session, school: School, student: Student) -> None:
+        self.db, self.school, self.student = db, school, student
+        self.policy = policy_of(school)
+        self._needs = _OtherLessonRules.of(self.policy)
+        self._overfull_cache: dict[tuple[int, uuid.UUID], list[tuple[datetime, datetime]]] = {}
+
+    def reads(self, who: str) -> bool:
+        """Whether any rule reads the other lessons of the slot's student, instructor or
+        aircraft (``who``): when none does, there is nothing to ask about them."""
+        needs = self._needs
+        if who == "student":
+            return needs.per_day is not None or needs.per_week is not None
+        if who == "instructor":
+            return needs.instruction or bool(needs.buffer)
+        return bool(needs.buffer)
+
+    def reach(self) -> timedelta:
+        """How far before a slot's start and after its end the rules look at other lessons (plus
+        the longest booking, before: ranges are on start times)."""
+        needs = self._needs
+        if needs.weekly_instruction or needs.per_week is not None:
+            return WEEK
+        if needs.instruction or needs.per_day is not None:
+            return DAY
+        return needs.buffer
+
+    def around(self, slot: Any) -> dict[str, Any]:
+        """The other lessons the rules read for ``slot``, as ``lessons_around``'s parameters."""
+        return _Judgement(self.db, self.school, self.policy, slot, None, None, _ignore,
+                          student=self.student, needs=self._needs).around()
+
+    def problems(self, slot: Any, *, now: datetime, lessons: Callable[[Mapping[str, Any]], Iterable[Any]] | None = None,
+                 instructor: Instructor | None = None, only: frozenset[str] = RESOURCES,
+                 own_time: bool = True) -> list[Finding]:
+        """What the slot breaks of the rules that block or warn, in the rules' order; empty: it
+        can be booked as it is.
+
+        ``lessons``: where the other lessons come from (``KnownLessons``; else the database).
+        ``instructor``: the slot's instructor, when the caller has it. ``only``: the rules with
+        other lessons of these resources only ("student", "instructor", "aircraft": the search
+        chooses each on its own rules; a turnaround is the aircraft's or the instructor's).
+        ``own_time``: the rules on the slot's own time too (hours, availability, night)."""
+        judgement = _Judgement(self.db, self.school, self.policy, slot, None, now, _ignore,
+                               lessons=lessons, student=self.student, instructor=instructor,
+                               only=only, needs=self._needs)
+        with self.db.no_autoflush:
+            return judgement.findings(own_time=own_time)
+
+    def allow_others(self, slot: Any, *, now: datetime,
+                     lessons: Callable[[Mapping[str, Any]], Iterable[Any]] | None = None,
+                     instructor: Instructor | None = None, only: frozenset[str] = RESOURCES) -> bool:
+        """Whether the slot breaks none of the rules with other lessons (of ``only``) that block
+        or warn: ``problems`` without the slot's own time, stopping at the first rule broken.
+
+        Where an instructor's other lessons alone already fill some window beyond a limit, any
+        lesson of theirs that meets that window breaks the rule: those stretches are worked out
+        once per instructor from ``KnownLessons`` (``_overfull``) and a slot meeting one is
+        refused without another count (a busy instructor is asked about for many slots)."""
+        if "instructor" in only and slot.instructor_id is not None and isinstance(lessons, KnownLessons):
+            if any(slot.start_at < ends and begins < slot.end_at
+                   for begins, ends in self._overfull(lessons, slot.instructor_id)):
+                return False
+        judgement = _Judgement(self.db, self.school, self.policy, slot, None, now, _ignore,
+                               lessons=lessons, student=self.student, instructor=instructor,
+                               only=only, needs=self._needs, first_only=True)
+        with self.db.no_autoflush:
+            return not judgement.findings(own_time=False)
+
+    def _overfull(self, lessons: KnownLessons, instructor_id: uuid.UUID) -> list[tuple[datetime, datetime]]:
+        """The stretches of time an instructor's lessons in ``lessons`` alone overfill, for the
+        instruction rules that are on (a lesson meeting one breaks that rule)."""
+        key = (id(lessons), instructor_id)
+        if key not in self._overfull_cache:
+            taught = [(_micros(row.start_at), _micros(row.end_at))
+                      for row in lessons.of("instructor", instructor_id) if row.school_id == self.school.id]
+            spans = []
+            settings = self.policy.settings
+            if self.policy.active(RuleCode.INSTRUCTION_8_IN_24):
+                spans += _overfull_spans(taught, DAY // _MICROSECOND,
+                                         settings["instruction_hours_per_24h"] * _HOUR_US)
+            if self._needs.weekly_instruction:
+                spans += _overfull_spans(taught, WEEK // _MICROSECOND,
+                                         settings["instruction_hours_per_week"] * _HOUR_US)
+            self._overfull_cache[key] = [(_EPOCH + timedelta(microseconds=a), _EPOCH + timedelta(microseconds=b))
+                                         for a, b in spans]
+        return self._overfull_cache[key]
+
+
+def _ignore(code: str, text: str) -> None:
+    """Notices nobody reads (a slot's forecast is the workflow's to judge)."""
+
+
+def describe(findings: Iterable[Finding]) -> str:
+    """What a slot breaks, in words: the school's booking rules no longer allow it, and why."""
+    return "the school's booking rules do not allow it: " + "; ".join(finding.text for finding in findings)
+
+
+@dataclass(frozen=True, slots=True)
+class _OtherLessonRules:
+    """What the rules with other lessons need, from a school's policy (rules off need nothing)."""
+
+    instruction: bool  # 61.195(a) or the weekly limit: the instructor's lessons
+    weekly_instruction: bool
+    buffer: timedelta  # the turnaround, zero when off
+    per_day: int | None
+    per_week: int | None
+
+    @classmethod
+    def of(cls, policy: BookingPolicy) -> _OtherLessonRules:
+        settings = policy.settings
+        return cls(
+            instruction=(policy.active(RuleCode.INSTRUCTION_8_IN_24)
+                         or policy.active(RuleCode.INSTRUCTION_WEEKLY_LIMIT)),
+            weekly_instruction=(policy.active(RuleCode.INSTRUCTION_WEEKLY_LIMIT)
+                                and settings["instruction_hours_per_week"] is not None),
+            buffer=(timedelta(minutes=settings["turnaround_minutes"] or 0)
+                    if policy.active(RuleCode.TURNAROUND_BUFFER) else timedelta(0)),
+            per_day=(settings["student_lessons_per_day"]
+                     if policy.active(RuleCode.STUDENT_DAILY_LIMIT) else None),
+            per_week=(settings["student_lessons_per_week"]
+                      if policy.active(RuleCode.STUDENT_WEEKLY_LIMIT) else None),
+        )
 
 
 def _refusal(finding: Finding) -> InvalidInput | Conflict:
@@ -213,31 +449,57 @@ def _needs_acknowledgement(warned: list[Finding]) -> NeedsAcknowledgement:
 
 
 class _Judgement:
-    """One lesson against every soft rule the school has not turned off."""
+    """One lesson against every soft rule the school has not turned off.
 
-    def __init__(self, db: Session, school: School, policy: BookingPolicy, flight: Flight,
-                 weather: Mapping[str, StationWeather] | None, now: datetime,
-                 notice: Callable[[str, str], None]) -> None:
+    ``flight``: a ``Flight`` or a ``Slot``. ``lessons``: where the other lessons come from
+    (``KnownLessons``), else the database. ``student``/``instructor``: the lesson's, when the
+    caller has them. ``only``: judge the rules with other lessons for these of the lesson's
+    student, instructor and aircraft only. ``first_only``: those rules stop at the first one
+    broken (whether any is, not all that are)."""
+
+    def __init__(self, db: Session, school: School, policy: BookingPolicy, flight: Any,
+                 weather: Mapping[str, StationWeather] | None, now: datetime | None,
+                 notice: Callable[[str, str], None], *,
+                 lessons: Callable[[Mapping[str, Any]], Iterable[Any]] | None = None,
+                 student: Student | None = None, instructor: Instructor | None = None,
+                 only: frozenset[str] = RESOURCES, needs: _OtherLessonRules | None = None,
+                 first_only: bool = False) -> None:
         self.db, self.school, self.policy, self.flight = db, school, policy, flight
         self.weather, self.now, self.notice = weather, now, notice
+        self.lessons, self.only, self.first_only = lessons, only, first_only
         self.zone = ZoneInfo(school.timezone)
         self.start, self.end = flight.start_at, flight.end_at
-        self.student = db.get(Student, flight.student_id)
-        self.instructor = db.get(Instructor, flight.instructor_id) if flight.instructor_id else None
+        self.student = student if student is not None else db.get(Student, flight.student_id)
+        if flight.instructor_id is None:
+            self.instructor = None
+        elif instructor is not None and instructor.id == flight.instructor_id:
+            self.instructor = instructor
+        else:
+            self.instructor = db.get(Instructor, flight.instructor_id)
+        # The rules with other lessons, narrowed to this lesson and to ``only``.
+        self.needs = needs if needs is not None else _OtherLessonRules.of(policy)
+        self.counts_instruction = (self.needs.instruction and self.instructor is not None
+                                   and "instructor" in only)
+        self.per_day = self.needs.per_day if "student" in only else None
+        self.per_week = self.needs.per_week if "student" in only else None
 
-    def findings(self) -> list[Finding]:
-        checks: list[tuple[RuleCode, Callable[[], Finding | None]]] = [
-            (RuleCode.OUTSIDE_SCHOOL_HOURS, self._school_hours),
-            (RuleCode.INSTRUCTOR_UNAVAILABLE, self._instructor_available),
-            (RuleCode.STUDENT_UNAVAILABLE, self._student_available),
-            (RuleCode.NIGHT_WITHOUT_TRAINING, self._daylight),
-            (RuleCode.FORECAST_NO_GO, self._forecast),
-        ]
-        found = [finding for code, check in checks
-                 if self.policy.active(code) and (finding := check()) is not None]
+    def findings(self, *, own_time: bool = True) -> list[Finding]:
+        found: list[Finding] = []
+        if own_time:
+            checks: list[tuple[RuleCode, Callable[[], Finding | None]]] = [
+                (RuleCode.OUTSIDE_SCHOOL_HOURS, self._school_hours),
+                (RuleCode.INSTRUCTOR_UNAVAILABLE, self._instructor_available),
+                (RuleCode.STUDENT_UNAVAILABLE, self._student_available),
+                (RuleCode.NIGHT_WITHOUT_TRAINING, self._daylight),
+                (RuleCode.FORECAST_NO_GO, self._forecast),
+            ]
+            found = [finding for code, check in checks
+                     if self.policy.active(code) and (finding := check()) is not None]
         found += self._with_other_lessons()
-        order = list(RULES)
-        return sorted(found, key=lambda finding: order.index(finding.code))
+        if len(found) > 1:
+            order = list(RULES)
+            found.sort(key=lambda finding: order.index(finding.code))
+        return found
 
     # -- the lesson's own time ---------------------------------------------------------------
 
@@ -333,62 +595,70 @@ class _Judgement:
 
     # -- other lessons -----------------------------------------------------------------------
 
-    def _with_other_lessons(self) -> list[Finding]:
-        """The rules that count or space the lesson against others, on one query."""
-        settings = self.policy.settings
-        instruction = (self.instructor is not None and
-                       (self.policy.active(RuleCode.INSTRUCTION_8_IN_24)
-                        or self.policy.active(RuleCode.INSTRUCTION_WEEKLY_LIMIT)))
-        weekly_instruction = (self.policy.active(RuleCode.INSTRUCTION_WEEKLY_LIMIT)
-                              and settings["instruction_hours_per_week"] is not None)
-        buffer = (timedelta(minutes=settings["turnaround_minutes"] or 0)
-                  if self.policy.active(RuleCode.TURNAROUND_BUFFER) else timedelta(0))
-        per_day = (settings["student_lessons_per_day"]
-                   if self.policy.active(RuleCode.STUDENT_DAILY_LIMIT) else None)
-        per_week = (settings["student_lessons_per_week"]
-                    if self.policy.active(RuleCode.STUDENT_WEEKLY_LIMIT) else None)
-        day = self._local(self.start).date()
-        week_start = day - timedelta(days=day.isoweekday() - 1)
-        longest = longest_lesson(self.school)
-
-        # The lessons of this instructor, aircraft and student near the new one.
+    def around(self) -> dict[str, Any]:
+        """The other lessons the rules read, as ``flights.service.lessons_around``'s parameters
+        (per resource its id and a range of start times); empty when no rule needs any."""
+        instruction, buffer = self.counts_instruction, self.needs.buffer
+        per_day, per_week = self.per_day, self.per_week
+        longest = flights_service.longest_lesson(self.school)
         params: dict[str, Any] = {}
-        span = WEEK if weekly_instruction else DAY
         if instruction:
+            span = WEEK if self.needs.weekly_instruction else DAY
             params |= {"instructor_id": self.instructor.id, "instructor_from": self.start - span - longest,
                        "instructor_to": self.end + span}
         if buffer:
-            params |= {"aircraft_id": self.flight.aircraft_id,
-                       "aircraft_from": self.start - buffer - longest, "aircraft_to": self.end + buffer}
-            if self.instructor is not None and not instruction:
+            if "aircraft" in self.only:
+                params |= {"aircraft_id": self.flight.aircraft_id,
+                           "aircraft_from": self.start - buffer - longest, "aircraft_to": self.end + buffer}
+            if self.instructor is not None and "instructor" in self.only and not instruction:
                 params |= {"instructor_id": self.instructor.id,
                            "instructor_from": self.start - buffer - longest,
                            "instructor_to": self.end + buffer}
         if per_day is not None or per_week is not None:
+            day = self._local(self.start).date()
+            week_start = day - timedelta(days=day.isoweekday() - 1)
             first, last = (week_start, week_start + WEEK) if per_week is not None \
                 else (day, day + timedelta(days=1))
             params |= {"student_id": self.flight.student_id, "student_from": self._midnight(first),
                        "student_to": self._midnight(last)}
+        if params and self.flight.id is not None:
+            params["flight_id"] = self.flight.id
+        return params
+
+    def _with_other_lessons(self) -> list[Finding]:
+        """The rules that count or space the lesson against others, on one read of them."""
+        params = self.around()
         if not params:
             return []
-        if self.flight.id is not None:
-            params["flight_id"] = self.flight.id
-        # The school is checked on the rows (see ``_neighbours``).
-        others = [row for row in self.db.connection().execute(_neighbours(frozenset(params)), params)
-                  if row.school_id == self.school.id]
+        buffer, per_day, per_week = self.needs.buffer, self.per_day, self.per_week
+        settings = self.policy.settings
+        read = (self.lessons(params) if self.lessons is not None
+                else flights_service.lessons_around(self.db, params))
+        # The school is checked on the rows (see ``lessons_around``).
+        school_id = self.school.id
+        others = [row for row in read if row.school_id == school_id]
 
         found: list[Finding] = []
-        if instruction:
-            taught = [(row.start_at, row.end_at) for row in others
-                      if row.instructor_id == self.instructor.id]
+        if self.counts_instruction:
+            instructor_id = self.instructor.id
+            taught = [(_micros(row.start_at), _micros(row.end_at)) for row in others
+                      if row.instructor_id == instructor_id]
+            limits = []
             if self.policy.active(RuleCode.INSTRUCTION_8_IN_24):
-                found += self._instruction(taught, DAY, settings["instruction_hours_per_24h"],
-                                           RuleCode.INSTRUCTION_8_IN_24, "any 24 hours (14 CFR 61.195(a))")
-            if weekly_instruction:
-                found += self._instruction(taught, WEEK, settings["instruction_hours_per_week"],
-                                           RuleCode.INSTRUCTION_WEEKLY_LIMIT, "any 7 days")
-        if buffer:
+                limits.append((DAY, settings["instruction_hours_per_24h"], RuleCode.INSTRUCTION_8_IN_24,
+                               "any 24 hours (14 CFR 61.195(a))"))
+            if self.needs.weekly_instruction:
+                limits.append((WEEK, settings["instruction_hours_per_week"],
+                               RuleCode.INSTRUCTION_WEEKLY_LIMIT, "any 7 days"))
+            for window, hours, code, within in limits:
+                if not (found and self.first_only):
+                    found += self._instruction(taught, window, hours, code, within)
+        if buffer and not (found and self.first_only):
             found += self._turnaround(others, buffer)
+        if (per_day is None and per_week is None) or (found and self.first_only):
+            return found
+        day = self._local(self.start).date()
+        week_start = day - timedelta(days=day.isoweekday() - 1)
         mine = sorted(row.start_at for row in others if row.student_id == self.flight.student_id)
         if per_day is not None:
             that_day = [start for start in mine if self._local(start).date() == day]
@@ -409,14 +679,19 @@ class _Judgement:
     def _midnight(self, day: date) -> datetime:
         return datetime.combine(day, datetime.min.time(), tzinfo=self.zone).astimezone(UTC)
 
-    def _instruction(self, taught: list[tuple[datetime, datetime]], window: timedelta, hours: int,
+    def _instruction(self, taught: list[tuple[int, int]], window: timedelta, hours: int,
                      code: RuleCode, within: str) -> list[Finding]:
-        limit = timedelta(hours=hours)
-        if sum((b - a for a, b in taught), self.end - self.start) <= limit:
+        """``taught``: the instructor's other lessons, in microseconds (``_micros``)."""
+        limit, width = timedelta(hours=hours) // _MICROSECOND, window // _MICROSECOND
+        start, end = _micros(self.start), _micros(self.end)
+        # Only lessons less than a window away can share a window with this one.
+        near = [(a, b) for a, b in taught if b > start - width and a < end + width]
+        if sum(b - a for a, b in near) + end - start <= limit:
             return []  # all of it together is within the limit: so is any window of it
-        total, begins = most_in_window(taught, (self.start, self.end), window)
-        if total <= limit:
+        most, at = _most_in_window(near, start, end, width)
+        if most <= limit:
             return []
+        total, begins = timedelta(microseconds=most), _EPOCH + timedelta(microseconds=at)
         return [Finding(code,
                         f"{self.instructor.name} would give {_hours(total)} of flight instruction from "
                         f"{self._local(begins):%a %d %b %H:%M} to {self._local(begins + window):%a %d %b %H:%M} "
@@ -424,9 +699,12 @@ class _Judgement:
 
     def _turnaround(self, others: list[Any], buffer: timedelta) -> list[Finding]:
         nearest = None
+        aircraft_id = self.flight.aircraft_id if "aircraft" in self.only else None
+        instructor_id = (self.instructor.id if self.instructor is not None and "instructor" in self.only
+                         else None)
         for row in others:
-            same_aircraft = row.aircraft_id == self.flight.aircraft_id
-            same_instructor = self.instructor is not None and row.instructor_id == self.instructor.id
+            same_aircraft = aircraft_id is not None and row.aircraft_id == aircraft_id
+            same_instructor = instructor_id is not None and row.instructor_id == instructor_id
             if not (same_aircraft or same_instructor):
                 continue
             if row.end_at <= self.start:
@@ -453,55 +731,89 @@ class _Judgement:
                                   "end_at": _iso(row.end_at)})]
 
 
-@lru_cache(maxsize=64)
-def _neighbours(names: frozenset[str]) -> Any:
-    """The query for the live lessons the given parameters name (``…_id`` with its
-    ``…_from``/``…_to`` range of start times; ``flight_id`` the lesson itself, left out).
-
-    One OR branch per resource, each matching its index (instructor_id | aircraft_id |
-    student_id, start_at). The school is left out of the WHERE clause on purpose: there, SQLite's
-    planner would read the school's whole calendar through (school_id, start_at) instead; the
-    ids are the school's own (the hard rules checked them) and the rows are checked again.
-    Built once per shape as Core with bound parameters: a booking is hot, and building and
-    compiling an ORM query each time cost more than running it."""
-    flights = Flight.__table__
-    branches = [
-        and_(flights.c[f"{who}_id"] == bindparam(f"{who}_id"),
-             flights.c.start_at >= bindparam(f"{who}_from"), flights.c.start_at < bindparam(f"{who}_to"))
-        for who in ("instructor", "aircraft", "student") if f"{who}_id" in names
-    ]
-    query = select(flights.c.id, flights.c.school_id, flights.c.student_id, flights.c.instructor_id,
-                   flights.c.aircraft_id, flights.c.start_at, flights.c.end_at).where(
-        or_(*branches), flights.c.status.not_in([status.value for status in RELEASED_STATUSES]),
-        flights.c.deleted_at.is_(None))
-    if "flight_id" in names:
-        query = query.where(flights.c.id != bindparam("flight_id"))
-    return query
-
-
 def most_in_window(lessons: list[tuple[datetime, datetime]], new: tuple[datetime, datetime],
                    window: timedelta) -> tuple[timedelta, datetime]:
     """The most time of ``lessons`` and ``new`` together inside one window of length ``window``
-    that overlaps ``new``, and where that window begins.
+    that overlaps ``new``, and where that window begins (the earliest such place).
 
-    The time inside [t, t + window) changes linearly between the moments where a lesson starts
-    or ends at either edge, so its greatest value is at one of those moments (or at an end of
-    the range of t where the window still meets ``new``)."""
-    start, end = new
-    intervals = [*lessons, new]
-    first, last = start - window, end
-    candidates = {first, last}
-    for a, b in intervals:
-        candidates.update((a, b - window))
-    best, best_at = timedelta(0), first
-    for t in sorted(candidates):
-        if not first <= t <= last:
-            continue
-        total = sum((min(b, t + window) - max(a, t) for a, b in intervals
-                     if a < t + window and b > t), timedelta(0))
-        if total > best:
-            best, best_at = total, t
+    The time inside [t, t + window) changes linearly with t between the moments where a lesson
+    starts or ends at either edge, so its greatest value is where it stops rising: where a
+    lesson's start leaves the window or its end comes in (or at an end of the range of t where
+    the window still meets ``new``). One sweep over those moments in order, keeping the slope:
+    each lesson [a, b) adds 1 to it from a - window, takes 1 from b - window and from a, and
+    gives 1 back from b. The reschedule search asks this for many slots of a busy instructor."""
+    most, at = _most_in_window([(_micros(a), _micros(b)) for a, b in lessons], _micros(new[0]),
+                               _micros(new[1]), window // _MICROSECOND)
+    return timedelta(microseconds=most), _EPOCH + timedelta(microseconds=at)
+
+
+def _most_in_window(lessons: list[tuple[int, int]], start: int, end: int, width: int) -> tuple[int, int]:
+    """``most_in_window`` in whole microseconds from the epoch: exact, and several times faster
+    than with datetimes. Each event is one integer, moment * 4 + kind (kind 0: an end of the
+    range of t; 1: a lesson's start comes into the window; 2: a start leaves it or an end comes
+    in; 3: an end leaves it), so the sort compares integers; at one moment their order does not
+    matter (the time inside moves only between moments)."""
+    first, last = start - width, end
+    events = [first * 4, last * 4]
+    for a, b in (*lessons, (start, end)):
+        events += ((a - width) * 4 + 1, (b - width) * 4 + 2, a * 4 + 2, b * 4 + 3)
+    events.sort()
+    value = slope = 0
+    previous = events[0] // 4
+    best, best_at = 0, first
+    for event in events:
+        moment, kind = divmod(event, 4)
+        value += (moment - previous) * slope
+        if kind != 1 and kind != 3 and first <= moment <= last and value > best:
+            best, best_at = value, moment
+        slope += _SLOPE[kind]
+        previous = moment
     return best, best_at
+
+
+_SLOPE = (0, 1, -1, 1)
+_HOUR_US = 3_600_000_000
+
+
+def _overfull_spans(lessons: list[tuple[int, int]], width: int, limit: int) -> list[tuple[int, int]]:
+    """Stretches of time (microseconds) that any lesson meeting breaks the limit: each window
+    [t, t + width) that ``lessons`` alone fill beyond ``limit`` (every such window a new lesson
+    overlaps holds more than the limit with it too). Found with ``_most_in_window``'s sweep: the
+    time inside is linear between the moments where a lesson crosses an edge, so where it is over
+    the limit at two such moments in a row it is over all along between them. The spans may leave
+    out a little of where it is over (between a moment under and one over): a slot there is
+    simply counted as any other."""
+    events = []
+    for a, b in lessons:
+        events += ((a - width) * 4 + 1, (b - width) * 4 + 2, a * 4 + 2, b * 4 + 3)
+    events.sort()
+    spans: list[tuple[int, int]] = []
+    value = slope = 0
+    previous = events[0] // 4 if events else 0
+    over_since = None
+    for event in events:
+        moment, kind = divmod(event, 4)
+        value += (moment - previous) * slope
+        slope += _SLOPE[kind]
+        previous = moment
+        if value > limit:
+            if over_since is None:
+                over_since = moment
+            last_over = moment
+        elif over_since is not None:
+            spans.append((over_since, last_over + width))
+            over_since = None
+    return spans
+
+
+@lru_cache(maxsize=65_536)
+def _micros(moment: datetime) -> int:
+    # Kept: the same lessons' times are counted for many slots (the reschedule search).
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _hours(length: timedelta) -> str:

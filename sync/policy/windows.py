@@ -29,6 +29,7 @@ from sync.weather.stations import station_info
 Interval = tuple[datetime, datetime]
 
 
+@lru_cache(maxsize=1024)
 def clock(text: str) -> time:
     """"HH:MM" as a time of day; "24:00" is the end of the day."""
     hours, minutes = str(text).split(":")[:2]
@@ -139,9 +140,23 @@ class Availability:
         """The person's windows on the local ``day`` (UTC), weekly and extra; empty for a person
         who has not restricted their time (see ``problem``)."""
         if day not in self._cache:
-            self._cache[day] = [(local_moment(day, begins, self._zone), local_moment(day, ends, self._zone))
-                                for begins, ends in self._weekly.get(day.isoweekday(), []) + self._extra.get(day, [])]
+            self._cache[day] = joined(
+                [(local_moment(day, begins, self._zone), local_moment(day, ends, self._zone))
+                 for begins, ends in self._weekly.get(day.isoweekday(), []) + self._extra.get(day, [])])
         return self._cache[day]
+
+
+def joined(intervals: list[Interval]) -> list[Interval]:
+    """``intervals`` sorted, with those that overlap or touch made one: a lesson across 12:00
+    fits a day of 08:00–12:00 and 12:00–14:00 (and an extra hour that day next to a weekly
+    window) as it fits 08:00–14:00."""
+    merged: list[Interval] = []
+    for begins, ends in sorted(intervals):
+        if merged and begins <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], ends))
+        else:
+            merged.append((begins, ends))
+    return merged
 
 
 # Dawn and dusk of a station on a local day: the same few (station, day) pairs are asked about by

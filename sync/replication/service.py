@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
@@ -54,12 +54,14 @@ from sync.people.models import Instructor, Student
 from sync.people.schemas import (
     InstructorCreate, InstructorRead, InstructorUpdate, StudentCreate, StudentRead, StudentUpdate,
 )
-from sync.policy import service as policy_service
 from sync.replication.models import PULLED_MODELS, SyncMutation
 from sync.replication.schemas import (
     Change, Mutation, MutationError, MutationResult, PullPage, PushRequest,
 )
 from sync.schools.models import School
+
+if TYPE_CHECKING:  # (imported where used: a first demo's pull needs none of the booking policy)
+    from sync.policy import service as policy_service
 
 # -- serializing rows ------------------------------------------------------------------------
 
@@ -501,6 +503,8 @@ def lesson_places(*, db: Session, school_id: uuid.UUID, request: PushRequest) ->
     """The stations the pushed lessons go to (the forecast rule judges them): an insert's own,
     an update's as changed (the stored lesson's where unchanged). Read before the push applies
     anything, so the weather is fetched outside its transaction; nothing here is validated."""
+    from sync.policy import service as policy_service
+
     places: list[str] = []
     for mutation in request.mutations:
         if mutation.table != "flights" or mutation.op == "delete":

@@ -22,6 +22,7 @@ from sync.errors import Conflict, InvalidInput, ServiceError
 from sync.flights import service as flights_service
 from sync.flights.models import Flight
 from sync.people.models import Instructor, Student
+from sync.policy.models import RuleCode
 from sync.reschedule import links
 from sync.reschedule import service as reschedule_service
 from sync.reschedule.models import RescheduleRequest, RescheduleState
@@ -284,6 +285,31 @@ def _link_weather(http_request: Request, token: str, now: datetime) -> dict[str,
         db.close()
 
 
+# Why a picked slot no longer fits the school's booking rules, in the student's words (the
+# rules' own texts are written for the front desk: names of other people, other lessons).
+_UNAVAILABLE_WORDS = {
+    RuleCode.OUTSIDE_SCHOOL_HOURS: "the school is not open then",
+    RuleCode.INSTRUCTOR_UNAVAILABLE: "the instructor is not available then",
+    RuleCode.STUDENT_UNAVAILABLE: "it is outside the times you can fly",
+    RuleCode.NIGHT_WITHOUT_TRAINING: "part of it would be after dark",
+    RuleCode.FORECAST_NO_GO: "the forecast for it is below your minimums",
+    RuleCode.INSTRUCTION_8_IN_24: "the instructor would fly more hours that day than the rules allow",
+    RuleCode.INSTRUCTION_WEEKLY_LIMIT: "the instructor would fly more hours that week than the school allows",
+    RuleCode.TURNAROUND_BUFFER: "the aircraft or the instructor would not have enough time between lessons",
+    RuleCode.STUDENT_DAILY_LIMIT: "you would have more lessons that day than the school allows",
+    RuleCode.STUDENT_WEEKLY_LIMIT: "you would have more lessons that week than the school allows",
+}
+
+
+def _why_unavailable(exc: Conflict) -> str:
+    codes = [item.get("code") for item in (exc.conflict or {}).get("broken") or ()]
+    words = [_UNAVAILABLE_WORDS[RuleCode(code)] for code in dict.fromkeys(codes)
+             if code in RuleCode.__members__]
+    if not words:
+        return "that time no longer fits the school's booking rules"
+    return "that time no longer fits the school's booking rules: " + "; ".join(words)
+
+
 def _choose(token: str, raw_option: str, http_request: Request) -> HTMLResponse:
     settings = http_request.app.state.settings
     weather = _link_weather(http_request, token, _now())
@@ -310,6 +336,11 @@ def _choose(token: str, raw_option: str, http_request: Request) -> HTMLResponse:
                 if exc.rule == "SLOT_WEATHER":
                     return _notice(status.HTTP_409_CONFLICT, "The weather turned at that time",
                                    "The forecast for that time is now below your minimums. Go back "
+                                   "and choose another option; if none suits, the school will "
+                                   "contact you.")
+                if exc.rule == "SLOT_UNAVAILABLE":
+                    return _notice(status.HTTP_409_CONFLICT, "That time can no longer be booked",
+                                   f"Since the options were sent, {_why_unavailable(exc)}. Go back "
                                    "and choose another option; if none suits, the school will "
                                    "contact you.")
                 return _notice(status.HTTP_410_GONE, "This link has been used", exc.message.capitalize())

@@ -12,6 +12,14 @@ availability and daylight are ``sync.policy.windows``'s, the very ones the booki
   original instructor first;
 - an aircraft of the same model, in service and not booked, the original aircraft first;
 - daylight (civil twilight) at the departure for a student without night training;
+- no rule of the school's booking policy that blocks or warns broken (``sync.policy.service``'s
+  ``SlotRules``: the booking's own judgement): a student picks from an e-mail and cannot
+  acknowledge a warning, so an option must be bookable as it is. The rules with other lessons
+  (14 CFR 61.195(a) and the weekly instruction limit, the turnaround of aircraft and instructor,
+  the student's lessons per day and week) choose among instructors and aircraft like the
+  overlaps do, on lessons loaded with the busy intervals; a rule that is off is not judged.
+  Hours, availability and daylight are kept whatever the school's action for them (they are how
+  the search walks), and so is the forecast: the sweep would cancel a NO_GO slot anyway;
 - not NO_GO: every slot offered is judged on ``weather`` — the same decoded reports the sweep
   uses — at every place the lesson goes. A slot beyond the TAF, or whose weather could not be had,
   is offered as unknown ("no forecast yet", "weather unknown: …"), never as good.
@@ -28,9 +36,10 @@ only when nothing else is left.
 from __future__ import annotations
 
 import bisect
+import heapq
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,7 +50,9 @@ from sqlalchemy.orm import Session
 
 from sync.aircraft.models import Aircraft
 from sync.flights.models import RELEASED_STATUSES, Flight, FlightType
+from sync.flights.service import longest_lesson
 from sync.people.models import Instructor, InstructorRating, Student
+from sync.policy.service import KnownLessons, Lesson, Slot, SlotRules
 from sync.policy.windows import Availability, Daylight, OpeningHours
 from sync.reschedule.models import RescheduleOption, RescheduleRequest
 from sync.schools.models import School
@@ -56,10 +67,6 @@ DEFAULT_STEP = timedelta(minutes=30)
 DEFAULT_POOL = 10  # how many ranked candidates to return (the AI chooses among these)
 NO_FORECAST = "no forecast yet"
 WEATHER_UNKNOWN = "weather unknown"
-# No lesson is booked for longer than the school allows (``School.max_lesson_hours``): how far
-# before the horizon a booking that still reaches into it can start. This one is the floor for a
-# school whose limit is shorter (lessons booked before the limit existed may be up to 2 days).
-LONGEST_LESSON = timedelta(days=2)
 
 Interval = tuple[datetime, datetime]
 
@@ -115,6 +122,7 @@ class _Resources:
     busy: dict[uuid.UUID, list[Interval]]  # per student, instructor and aircraft id: sorted
     soft_busy: dict[uuid.UUID, list[Interval]]  # slots offered by other open requests
     usual_hours: Counter[int]  # the student's lessons by local starting hour
+    lessons: KnownLessons  # the same bookings, for the rules that count or space lessons
 
 
 def find_candidates(
@@ -139,14 +147,20 @@ def find_candidates(
     earliest = now + min_notice
     latest = now + horizon
     length = flight.end_at - flight.start_at
-    # A slot starting just before ``latest`` runs on past it: load what it could meet.
-    resources = _load(db, flight, school, earliest, latest + length)
+    rules = SlotRules(db=db, school=school, student=db.get(Student, flight.student_id))
+    # A slot starting just before ``latest`` runs on past it: load what it could meet, and what
+    # the school's rules look at around the slots.
+    resources = _load(db, flight, school, earliest, latest + length, rules.reach())
 
     places = lesson_places(flight)
     limits = pilot_limits(school=school, student=resources.student,
                           aircraft=db.get(Aircraft, flight.aircraft_id))
     daylight = Daylight(flight.departure, resources.zone) if not resources.student.night_trained else None
 
+    # The walk: every start time inside school hours, each with its instructor and aircraft by
+    # the cheap rules (windows, overlaps, soft-busy). Its score is the best the slot can have:
+    # the school's rules with other lessons can only push the choice further down the
+    # preference lists, or rule the slot out.
     raw: list[Candidate] = []
     considered = 0
     student_windows = Availability(resources.student, resources.zone)
@@ -161,27 +175,36 @@ def find_candidates(
             continue
         if daylight is not None and not daylight.covers(start, end):
             continue
-        instructor, soft_i = _first_free(
-            resources.instructors, start, end, resources, lambda i: instructor_windows[i.id])
-        if flight.flight_type is not FlightType.SOLO and instructor is None:
-            continue
-        aircraft, soft_a = _first_free(resources.aircraft, start, end, resources, None)
-        if aircraft is None:
-            continue
-        raw.append(_candidate(flight, resources, start, end, instructor, aircraft,
-                              soft_i or soft_a or _overlaps(resources.soft_busy.get(flight.student_id, []),
-                                                            start, end)))
+        candidate = _choose(flight, resources, start, end, instructor_windows)
+        if candidate is not None:
+            raw.append(candidate)
 
-    raw.sort(key=_order)
+    # Best first. The rules with other lessons are judged (``SlotRules``) only on the slots that
+    # reach the top, as they do: a slot whose choice they change goes back with its real score,
+    # which is never higher. The result is that of judging every slot, for a fraction of it.
+    queue = [(_order(candidate), False, n, candidate) for n, candidate in enumerate(raw)]
+    heapq.heapify(queue)
     chosen: list[Candidate] = []
-    for candidate in raw:
-        if len(chosen) >= pool:
-            break
+    while queue and len(chosen) < pool:
+        _, judged, n, candidate = heapq.heappop(queue)
         if any(candidate.start < other.end and other.start < candidate.end for other in chosen):
             continue  # the options of one request are alternatives, not neighbours half an hour apart
+        if not judged:
+            candidate = _choose(flight, resources, candidate.start, candidate.end, instructor_windows,
+                                rules=rules, now=now)
+            if candidate is not None:
+                heapq.heappush(queue, (_order(candidate), True, n, candidate))
+            continue
         candidate = _with_weather(candidate, places, weather, limits, now, resources)
         if candidate is None:
             continue  # forecast NO_GO: never offered
+        # Every rule as the booking judges it, the slot's own time included: what is offered is
+        # what the pick and the confirmation will accept.
+        instructor = next((i for i in resources.instructors if i.id == candidate.instructor_id), None)
+        if rules.problems(_slot(flight, candidate.start, candidate.end, candidate.instructor_id,
+                                candidate.aircraft_id), now=now, lessons=resources.lessons,
+                          instructor=instructor):
+            continue
         chosen.append(candidate)
     chosen.sort(key=_order)
 
@@ -194,10 +217,57 @@ def find_candidates(
     return SearchResult(chosen, considered, reason, names)
 
 
+_STUDENT, _INSTRUCTOR, _AIRCRAFT = frozenset({"student"}), frozenset({"instructor"}), frozenset({"aircraft"})
+
+
+def _choose(flight: Flight, resources: _Resources, start: datetime, end: datetime,
+            instructor_windows: dict[uuid.UUID, Availability], *, rules: SlotRules | None = None,
+            now: datetime | None = None) -> Candidate | None:
+    """The slot's candidate: its instructor and aircraft, the first in preference free then (and,
+    with ``rules``, within the school's rules with other lessons, each resource on its own — a
+    turnaround is the aircraft's or the instructor's; together they are the booking's
+    judgement); None when there is none, or the student's own lessons rule the slot out."""
+    instructor_allowed = aircraft_allowed = None
+    if rules is not None:
+        slot = _slot(flight, start, end, None, flight.aircraft_id)
+        if rules.reads("student") and not rules.allow_others(slot, now=now, lessons=resources.lessons,
+                                                             only=_STUDENT):
+            return None
+        if rules.reads("instructor"):
+            def instructor_allowed(instructor: Instructor) -> bool:
+                return rules.allow_others(slot._replace(instructor_id=instructor.id), now=now,
+                                          lessons=resources.lessons, instructor=instructor,
+                                          only=_INSTRUCTOR)
+        if rules.reads("aircraft"):
+            def aircraft_allowed(aircraft: Aircraft) -> bool:
+                return rules.allow_others(slot._replace(aircraft_id=aircraft.id), now=now,
+                                          lessons=resources.lessons, only=_AIRCRAFT)
+    instructor, soft_i = _first_free(resources.instructors, start, end, resources,
+                                     lambda i: instructor_windows[i.id], instructor_allowed)
+    if flight.flight_type is not FlightType.SOLO and instructor is None:
+        return None
+    aircraft, soft_a = _first_free(resources.aircraft, start, end, resources, None, aircraft_allowed)
+    if aircraft is None:
+        return None
+    soft = soft_i or soft_a or _overlaps(resources.soft_busy.get(flight.student_id, []), start, end)
+    return _candidate(flight, resources, start, end, instructor, aircraft, soft)
+
+
+def _slot(flight: Flight, start: datetime, end: datetime, instructor_id: uuid.UUID | None,
+          aircraft_id: uuid.UUID) -> Slot:
+    """The new lesson a candidate would book, as the school's rules judge it."""
+    return Slot(flight.school_id, flight.student_id, instructor_id, aircraft_id, start, end,
+                flight.departure, flight.destination,
+                tuple(point for point in (flight.route_points or ()) if isinstance(point, str)))
+
+
 # -- loading ---------------------------------------------------------------------------------
 
 
-def _load(db: Session, flight: Flight, school: School, earliest: datetime, latest: datetime) -> _Resources:
+def _load(db: Session, flight: Flight, school: School, earliest: datetime, latest: datetime,
+          reach: timedelta) -> _Resources:
+    """Everything the walk needs for slots in [earliest, latest): ``reach`` is how far around a
+    slot the school's rules look at other lessons (``SlotRules.reach``)."""
     student = db.get(Student, flight.student_id)
     original_aircraft = db.get(Aircraft, flight.aircraft_id)
     instructors: list[Instructor] = []
@@ -215,32 +285,39 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
 
     wanted = {flight.student_id, *(i.id for i in instructors), *(a.id for a in aircraft)}
     busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
-    # One query for every booking that reaches into the horizon: the columns only, read raw.
+    # One query for every booking that reaches into the horizon, or that the rules look at
+    # around it (``reach``: none of them cares about a lesson over before that): the columns
+    # only, read raw. Bounded on both sides of start_at so the (school_id, start_at) index reads
+    # only that stretch of the calendar.
+    since = earliest - longest_lesson(school) - reach
     rows = _raw_rows(db, (Flight.student_id, Flight.instructor_id, Flight.aircraft_id),
                      (Flight.start_at, Flight.end_at), select_from=Flight, where=(
         Flight.school_id == school.id,
-        # Bounded on both sides so the (school_id, start_at) index reads only the horizon.
-        Flight.start_at < latest,
-        Flight.start_at > earliest - longest_lesson(school),
-        Flight.end_at > earliest,
+        Flight.start_at < latest + reach,
+        Flight.start_at >= since,
+        Flight.end_at > earliest - reach,
         Flight.status.not_in(RELEASED_STATUSES),
         Flight.deleted_at.is_(None),
         Flight.id != flight.id,
     ), wanted=wanted)
+    lessons = KnownLessons(Lesson(None, school.id, *holders, start, end) for holders, start, end in rows)
     # Bookings longer than the school allows today (booked before the limit, or before it was
     # lowered) that are still running: few, found through the (school_id, end_at) index.
     rows += _raw_rows(db, (Flight.student_id, Flight.instructor_id, Flight.aircraft_id),
                       (Flight.start_at, Flight.end_at), select_from=Flight, where=(
         Flight.school_id == school.id,
         Flight.end_at > earliest,
-        Flight.start_at <= earliest - longest_lesson(school),
+        Flight.start_at < since,
         Flight.status.not_in(RELEASED_STATUSES),
         Flight.deleted_at.is_(None),
         Flight.id != flight.id,
     ), wanted=wanted)
     for holders, start, end in rows:
+        if end <= earliest or start >= latest:
+            continue  # only the rules look that far
         for holder in holders:
-            busy[holder].append((start, end))
+            if holder is not None:
+                busy[holder].append((start, end))
     busy = defaultdict(list, {holder: _merged(intervals) for holder, intervals in busy.items()})
 
     soft_busy: dict[uuid.UUID, list[Interval]] = defaultdict(list)
@@ -258,7 +335,8 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
         ), wanted=wanted)
     for holders, start, end in offered:
         for holder in holders:
-            soft_busy[holder].append((start, end))
+            if holder is not None:
+                soft_busy[holder].append((start, end))
     soft_busy = defaultdict(list, {holder: _merged(intervals) for holder, intervals in soft_busy.items()})
 
     zone = ZoneInfo(school.timezone)
@@ -268,7 +346,7 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
     ).order_by(Flight.start_at.desc()).limit(50))
     for start in history:
         usual[start.astimezone(zone).hour] += 1
-    return _Resources(school, zone, student, instructors, aircraft, busy, soft_busy, usual)
+    return _Resources(school, zone, student, instructors, aircraft, busy, soft_busy, usual, lessons)
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -276,8 +354,9 @@ def _load(db: Session, flight: Flight, school: School, earliest: datetime, lates
 
 def _raw_rows(db: Session, id_columns: tuple[Any, ...], time_columns: tuple[Any, Any], *,
               select_from: Any, where: tuple[Any, ...], wanted: set[uuid.UUID],
-              joins: tuple[tuple[Any, Any], ...] = ()) -> list[tuple[list[uuid.UUID], datetime, datetime]]:
-    """Rows as (the ``wanted`` ids among ``id_columns``, start, end), without per-value ORM typing.
+              joins: tuple[tuple[Any, Any], ...] = ()) -> list[tuple[list[uuid.UUID | None], datetime, datetime]]:
+    """Rows as (the ``id_columns``' values, each None unless ``wanted``, start, end), for the rows
+    holding any wanted id; without per-value ORM typing.
 
     Hundreds of rows per search: on SQLite, turning each stored text into a UUID and a datetime
     through the column types costs more than the whole search, so the raw text is read and only
@@ -285,7 +364,12 @@ def _raw_rows(db: Session, id_columns: tuple[Any, ...], time_columns: tuple[Any,
     PostgreSQL's driver returns native values already.
     """
     sqlite = db.get_bind().dialect.name == "sqlite"
-    columns = [type_coerce(c, String) if sqlite else c for c in (*id_columns, *time_columns)]
+    if sqlite:
+        # The stored UTC text with its offset, so ``fromisoformat`` makes it aware by itself.
+        columns = [*(type_coerce(c, String) for c in id_columns),
+                   *(type_coerce(c, String).concat("+00:00") for c in time_columns)]
+    else:
+        columns = [*id_columns, *time_columns]
     query = select(*columns).select_from(select_from)
     for target, on in joins:
         query = query.join(target, on)
@@ -293,24 +377,18 @@ def _raw_rows(db: Session, id_columns: tuple[Any, ...], time_columns: tuple[Any,
     found = []
     count = len(id_columns)
     if sqlite:
-        by_hex = {value.hex: value for value in wanted}
+        get = {value.hex: value for value in wanted}.get
+        parse = datetime.fromisoformat
         for row in db.execute(query):
-            holders = [by_hex[value] for value in row[:count] if value in by_hex]
-            if holders:
-                found.append((holders, datetime.fromisoformat(row[count]).replace(tzinfo=UTC),
-                              datetime.fromisoformat(row[count + 1]).replace(tzinfo=UTC)))
+            holders = list(map(get, row[:count]))
+            if any(holders):
+                found.append((holders, parse(row[count]), parse(row[count + 1])))
     else:
         for row in db.execute(query):
-            holders = [value for value in row[:count] if value in wanted]
-            if holders:
+            holders = [value if value in wanted else None for value in row[:count]]
+            if any(holders):
                 found.append((holders, row[count].astimezone(UTC), row[count + 1].astimezone(UTC)))
     return found
-
-
-def longest_lesson(school: School) -> timedelta:
-    """How long a booking can be: the school's limit, and never less than two days (lessons booked
-    before the limit existed). Bookings reaching into the horizon start no earlier than this."""
-    return max(LONGEST_LESSON, timedelta(hours=school.max_lesson_hours or 0))
 
 
 def _merged(intervals: list[Interval]) -> list[Interval]:
@@ -336,18 +414,23 @@ def _overlaps(intervals: Sequence[Interval], start: datetime, end: datetime) -> 
 
 
 def _first_free(rows: Sequence[Any], start: datetime, end: datetime, resources: _Resources,
-                availability: Any) -> tuple[Any | None, bool]:
-    """The first row (preference order) free then: a soft-free one if any, else a merely free one."""
+                availability: Any, allowed: Callable[[Any], bool] | None = None) -> tuple[Any | None, bool]:
+    """The first row (preference order) free then and ``allowed`` (the school's rules): a
+    soft-free one if any, else a merely free one."""
     fallback = None
     for row in rows:
         if availability is not None and not availability(row).covers(start, end):
             continue
         if _overlaps(resources.busy.get(row.id, []), start, end):
             continue
-        if not _overlaps(resources.soft_busy.get(row.id, []), start, end):
+        soft = _overlaps(resources.soft_busy.get(row.id, []), start, end)
+        if soft and fallback is not None:
+            continue  # only a soft-free one could still change the answer
+        if allowed is not None and not allowed(row):
+            continue
+        if not soft:
             return row, False
-        if fallback is None:
-            fallback = row
+        fallback = row
     return fallback, fallback is not None
 
 

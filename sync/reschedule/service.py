@@ -4,8 +4,11 @@ PENDING_STUDENT → (the student picks, or a dispatcher for them) PENDING_INSTRU
 instructor or a dispatcher confirms) ACCEPTED, the new lesson booked and the old one RESCHEDULED;
 or REJECTED (the dispatcher reschedules by hand), or EXPIRED (nobody acted in time). Every step
 runs in the caller's transaction, writes its mail into the outbox in that same transaction, and
-re-checks that the chosen slot is still free and not forecast NO_GO: one taken meanwhile is a
-``Conflict`` whose ``conflict`` carries a fresh search's options.
+re-checks the chosen slot under the booking lock, as a booking is judged: a slot that can no
+longer be booked is a ``Conflict`` — ``SLOT_TAKEN`` (someone booked it), ``SLOT_UNAVAILABLE`` (it
+now breaks a rule of the school's booking policy that blocks or warns: a student cannot
+acknowledge a warning), ``SLOT_WEATHER`` (forecast NO_GO) — whose ``conflict`` carries a fresh
+search's options.
 
 Every step that proposes or re-checks a slot takes ``weather``: the decoded reports of the lesson's
 places, fetched once per request through the same batched source as the sweep
@@ -36,6 +39,7 @@ from sync.flights.models import Flight, FlightStatus, WeatherCheck
 from sync.flights.schemas import FlightCreate
 from sync.notify import mails
 from sync.people.models import Instructor, Student
+from sync.policy import service as policy_service
 from sync.reschedule import ai, search
 from sync.reschedule.models import (
     OPEN_STATES,
@@ -507,10 +511,16 @@ def _option(request: RescheduleRequest, rank: int) -> RescheduleOption:
 
 def _recheck(db: Session, request: RescheduleRequest, option: RescheduleOption, now: datetime,
              weather: Mapping[str, StationWeather]) -> None:
-    """The slot is still bookable: in the future, aircraft in service, nobody booked meanwhile,
-    and the forecast (which may have changed since the options were offered) not NO_GO."""
+    """The slot can still be booked as it is, judged under the booking lock as a booking is (a
+    booking made at the same moment is seen, or waits for this transaction): in the future, the
+    aircraft in service, nobody booked meanwhile (``SLOT_TAKEN``); no rule of the school's policy
+    that blocks or warns broken (``SLOT_UNAVAILABLE``: a turnaround, an instructor's hours, the
+    student's lessons that day, a day off…); the forecast, which may have changed since the
+    options were offered, not NO_GO (``SLOT_WEATHER``)."""
+    old = db.get(Flight, request.flight_id)
     problem = None
     rule = "SLOT_TAKEN"
+    broken: list[policy_service.Finding] = []
     if option.start_at <= now:
         problem = "the slot has already started"
     else:
@@ -518,25 +528,28 @@ def _recheck(db: Session, request: RescheduleRequest, option: RescheduleOption, 
         if aircraft is None or not aircraft.in_service or aircraft.is_deleted:
             problem = "the aircraft is no longer available"
     if problem is None:
-        old = db.get(Flight, request.flight_id)
-        probe = Flight(school_id=old.school_id, student_id=old.student_id,
-                       instructor_id=option.instructor_id, aircraft_id=option.aircraft_id,
-                       start_at=option.start_at, end_at=option.end_at, departure=old.departure,
-                       flight_type=old.flight_type)
+        # The new lesson takes the old one's place: the old one is left out of the others.
+        slot = policy_service.Slot(
+            old.school_id, old.student_id, option.instructor_id, option.aircraft_id,
+            option.start_at, option.end_at, old.departure, old.destination,
+            tuple(point for point in (old.route_points or ()) if isinstance(point, str)), id=old.id)
+        rules = policy_service.SlotRules(db=db, school=db.get(School, old.school_id),
+                                         student=db.get(Student, old.student_id))
         try:
-            # The booking rules' own overlap check, on a lesson that is never added to the session.
-            flights_service._check_overlaps(db, old.school_id, probe)
+            others = flights_service.check_free(db, old.school_id, slot, rules.around(slot))
         except Conflict as exc:
             problem = exc.message
-        finally:
-            if probe in db:
-                db.expunge(probe)
+        else:
+            broken = rules.problems(slot, now=now, lessons=policy_service.KnownLessons(others))
+            if broken:
+                problem, rule = policy_service.describe(broken), "SLOT_UNAVAILABLE"
     if problem is None:
         forecast = _slot_forecast(db, request, option, now, weather)
         if forecast is not None:
             problem, rule = f"the forecast for it is now NO_GO: {forecast}", "SLOT_WEATHER"
     if problem is not None:
-        raise _taken(db, request, problem, now, weather, rule=rule)
+        raise _taken(db, request, problem, now, weather, rule=rule,
+                     broken=[{"code": finding.code.value, "text": finding.text} for finding in broken])
 
 
 def _slot_forecast(db: Session, request: RescheduleRequest, option: RescheduleOption, now: datetime,
@@ -553,13 +566,16 @@ def _slot_forecast(db: Session, request: RescheduleRequest, option: RescheduleOp
 
 
 def _taken(db: Session, request: RescheduleRequest, problem: str, now: datetime,
-           weather: Mapping[str, StationWeather], *, rule: str = "SLOT_TAKEN") -> Conflict:
-    return Conflict(
-        f"that slot can no longer be booked ({problem}); here are the slots free now",
-        rule=rule,
-        conflict={"request_id": str(request.id),
-                  "options": fresh_options(db=db, request=request, now=now, weather=weather)},
-    )
+           weather: Mapping[str, StationWeather], *, rule: str = "SLOT_TAKEN",
+           broken: list[dict[str, str]] | None = None) -> Conflict:
+    """The refusal of a slot that can no longer be booked, with freshly searched options (and,
+    for ``SLOT_UNAVAILABLE``, the policy's rules it breaks: ``broken``, [{code, text}])."""
+    conflict: dict[str, Any] = {"request_id": str(request.id),
+                                "options": fresh_options(db=db, request=request, now=now, weather=weather)}
+    if broken:
+        conflict["broken"] = broken
+    return Conflict(f"that slot can no longer be booked ({problem}); here are the slots free now",
+                    rule=rule, conflict=conflict)
 
 
 def _require_may_confirm(db: Session, actor: Actor, old: Flight, option: RescheduleOption | None) -> None:

@@ -28,7 +28,7 @@ from sync.weather.breaker import BreakerPolicy, Deadline, breaker_for
 from sync.weather.judge import PilotLimits
 from sync.weather.lesson import LessonAssessment, assess_lesson
 from sync.weather.minimums import Margin, Minimums, TrainingLevel, minimums_for
-from sync.weather.serialization import assessment_json
+from sync.weather.serialization import assessment_json, reason_record
 from sync.weather.replay import ReplayedWeatherSource
 from sync.weather.settings import weather_base_url
 from sync.weather.sources import AviationWeatherClient, RecordedWeatherSource, WeatherSource
@@ -200,20 +200,15 @@ def check_json(check: WeatherCheck) -> dict[str, Any]:
 
 
 def _reasons(assessment: LessonAssessment) -> list[dict[str, Any]]:
-    """The lesson's reasons (most serious first), each with the station it concerns."""
+    """The lesson's reasons (most serious first), each with the station it concerns, its value
+    and limit, and the report (METAR or TAF period) it was read from."""
     several = len(assessment.places) > 1
-    found = []
-    for place in assessment.places:
-        for reason in place.reasons:
-            found.append({
-                "code": reason.code.value,
-                "text": f"{place.station}: {reason.text}" if several else reason.text,
-                "effect": reason.effect.value,
-                "station": place.station,
-                "severity": reason.effect.severity,
-            })
-    found.sort(key=lambda reason: -reason["severity"])
-    return [{key: value for key, value in reason.items() if key != "severity"} for reason in found]
+    found = [(reason.effect.severity,
+              reason_record(reason, text=f"{place.station}: {reason.text}" if several else reason.text,
+                            station=place.station))
+             for place in assessment.places for reason in place.reasons]
+    found.sort(key=lambda pair: -pair[0])  # stable: otherwise in the order found
+    return [record for _, record in found]
 
 
 def _reports(places: list[str], weather: Mapping[str, StationWeather]) -> list[dict[str, Any]]:

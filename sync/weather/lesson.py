@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sync.weather.judge import PilotLimits
@@ -44,8 +44,9 @@ def assess_lesson(
             problems=station_weather.problems,
         ))
     reasons = ordered(
-        Reason(reason.code, f"{place.station}: {reason.text}" if len(codes) > 1 else reason.text,
-               reason.effect)
+        replace(reason, text=f"{place.station}: {reason.text}", station=place.station,
+                finding=reason.finding or reason.text) if len(codes) > 1
+        else replace(reason, station=place.station)
         for place in assessments for reason in place.reasons
     )
     return LessonAssessment(verdict_of(reasons), tuple(reasons), tuple(assessments))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sync.weather.conditions import Conditions
-from sync.weather.verdicts import Reason
+from sync.weather.verdicts import Measure, Reason, Source
 from sync.weather.window import PeriodJudgement, StationAssessment
 
 
@@ -31,15 +33,65 @@ def period_json(judged: PeriodJudgement) -> dict:
     period = judged.period
     return {
         "type": period.label,
-        "from": period.start.isoformat().replace("+00:00", "Z"),
-        "to": period.end.isoformat().replace("+00:00", "Z"),
+        "from": _utc(period.start),
+        "to": _utc(period.end),
         "probability": period.probability,
         **conditions_json(period.conditions, judged.crosswind_kt),
     }
 
 
 def reason_json(reason: Reason) -> dict:
+    """The short form the command line prints and each place of a stored check keeps."""
     return {"code": reason.code.value, "text": reason.text}
+
+
+def reason_record(reason: Reason, *, text: str | None = None, station: str | None = None) -> dict:
+    """A reason as a stored check keeps it (``WeatherReasonRead``): the sentence, and the same
+    facts as data — ``finding`` (the sentence without the place and the period in front),
+    ``measure`` (value and limit) and ``source`` (the METAR or the TAF period), each ``None``
+    when the reason has none. ``text``/``station``: as the lesson names them."""
+    return {
+        "code": reason.code.value,
+        "text": reason.text if text is None else text,
+        "effect": reason.effect.value,
+        "station": reason.station if station is None else station,
+        "finding": reason.finding or reason.text,
+        "measure": measure_json(reason.measure) if reason.measure is not None else None,
+        "source": source_json(reason.source) if reason.source is not None else None,
+    }
+
+
+def measure_json(measure: Measure) -> dict:
+    return {
+        "value": measure.value,
+        "limit": measure.limit,
+        "unit": measure.unit,
+        "bound": measure.bound.value,
+        "value_text": measure.value_text,
+        "limit_text": measure.limit_text,
+        "modifier": measure.modifier,
+        "margin": measure.margin,
+        "codes": list(measure.codes),
+        "wind_direction_deg": measure.wind_direction_deg,
+        "wind_speed_kt": measure.wind_speed_kt,
+        "wind_gust_kt": measure.wind_gust_kt,
+    }
+
+
+def source_json(source: Source) -> dict:
+    return {
+        "product": source.product,
+        "observed_at": _utc(source.observed_at) if source.observed_at else None,
+        "kind": source.kind,
+        "label": source.label,
+        "from": _utc(source.start) if source.start else None,
+        "to": _utc(source.end) if source.end else None,
+        "chance": source.chance,
+    }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def assessment_json(assessment: StationAssessment) -> dict:

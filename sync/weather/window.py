@@ -8,7 +8,7 @@ binding, PROB30/40 as possible (a breach is MARGINAL). A window the TAF does not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sync.weather.daylight import dark_moments
@@ -17,7 +17,16 @@ from sync.weather.judge import Judgement, PilotLimits, judge
 from sync.weather.metar_decoder import Observation
 from sync.weather.stations import StationInfo, station_info
 from sync.weather.taf_decoder import Forecast, ForecastPeriod, PeriodKind
-from sync.weather.verdicts import Reason, ReasonCode, Verdict, ordered, verdict_of
+from sync.weather.verdicts import (
+    Bound,
+    Measure,
+    Reason,
+    ReasonCode,
+    Source,
+    Verdict,
+    ordered,
+    verdict_of,
+)
 
 METAR_GOVERNS_WITHIN = timedelta(hours=1)
 METAR_STALE_AFTER = timedelta(minutes=90)
@@ -53,18 +62,23 @@ def judge_observation(
     code = (station or observation.station).upper()
     info, station_reasons = _station(code, limits, needs_location=window is not None)
     reasons: list[Reason] = list(station_reasons)
+    metar = Source("METAR", observed_at=observation.time)
     if now is not None and now - observation.time > METAR_STALE_AFTER:
         age = int((now - observation.time).total_seconds() // 60)
+        limit = int(METAR_STALE_AFTER.total_seconds() // 60)
         reasons.append(Reason(
             ReasonCode.STALE,
             f"The latest METAR for {code} is {age} minutes old (from {observation.time:%d %H:%MZ}); "
             "reports older than 90 minutes are not used",
-            Verdict.UNKNOWN))
+            Verdict.UNKNOWN,
+            measure=Measure(value=age, limit=limit, unit="min", bound=Bound.MAXIMUM,
+                            value_text=f"{age} min", limit_text=f"{limit} min"),
+            source=metar))
     judged = judge(observation.conditions, limits, runway_headings=_headings(info))
-    reasons.extend(judged.reasons)
+    reasons.extend(replace(reason, source=metar) for reason in judged.reasons)
     if window is not None:
         reasons.extend(_darkness(info, limits, *window))
-    final = ordered(reasons)
+    final = _at(code, ordered(reasons))
     return StationAssessment(code, verdict_of(final), tuple(final), observation=observation,
                              observed_crosswind_kt=judged.crosswind_kt)
 
@@ -99,7 +113,7 @@ def judge_forecast(
             Verdict.UNKNOWN))
     if check_daylight:
         reasons.extend(_darkness(info, limits, start, end))
-    final = ordered(reasons)
+    final = _at(code, ordered(reasons))
     return StationAssessment(code, verdict_of(final), tuple(final), forecast=forecast,
                              periods=tuple(considered))
 
@@ -148,12 +162,21 @@ def assess_station(
 
 
 def _missing(code: str, text: str, extra: tuple[Reason, ...]) -> StationAssessment:
-    reasons = ordered((Reason(ReasonCode.MISSING, text, Verdict.UNKNOWN), *extra))
+    reasons = _at(code, ordered((Reason(ReasonCode.MISSING, text, Verdict.UNKNOWN), *extra)))
     return StationAssessment(code, Verdict.UNKNOWN, tuple(reasons))
+
+
+def _at(code: str, reasons: list[Reason]) -> list[Reason]:
+    """The reasons with the station they concern (as data: the text names it only in a lesson
+    with several places, where ``lesson.py`` adds the prefix)."""
+    return [reason if reason.station == code else replace(reason, station=code) for reason in reasons]
 
 
 def _as_forecast_reasons(period: ForecastPeriod, judged: Judgement) -> list[Reason]:
     when = f"{period.label} {period.start:%d %H:%M}–{period.end:%d %H:%M}Z"
+    # The period as data, as the prefix names it (the chance whenever the TAF gives one).
+    source = Source("TAF", kind=period.kind.value, label=period.label, start=period.start,
+                    end=period.end, chance=period.probability)
     reasons = []
     for reason in judged.reasons:
         effect = reason.effect
@@ -162,7 +185,8 @@ def _as_forecast_reasons(period: ForecastPeriod, judged: Judgement) -> list[Reas
             # A probable change that breaks a limit is worth a warning, not a cancellation.
             effect = Verdict.MARGINAL
             text = f"{when} ({period.probability}% chance): {reason.text}"
-        reasons.append(Reason(reason.code, text, effect))
+        reasons.append(replace(reason, text=text, effect=effect, source=source,
+                               finding=reason.finding or reason.text))
     return reasons
 
 

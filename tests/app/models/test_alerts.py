@@ -108,8 +108,16 @@ def waiting_for(school: School, instructor: dict[str, Any], lesson: dict[str, An
 
 def test_every_kind_of_alert_is_listed_in_words(school, qtmodeltester) -> None:
     maria = school.rows("instructors", name="Maria Delgado")[0]
-    at_risk, to_confirm, refused, clashing = upcoming(school, 4)
+    at_risk, to_confirm, refused, clashing, overdue, flying = upcoming(school, 6)
     school.put("flights", at_risk | {"status": "AT_RISK"})
+    # Checked out and past its booked end: a reminder to check it in.
+    school.put("flights", overdue | {"start_at": iso(NOW - timedelta(hours=2)),
+                                     "end_at": iso(NOW - timedelta(minutes=10)),
+                                     "checked_out_at": iso(NOW - timedelta(hours=2)),
+                                     "hobbs_out": 100.0, "tach_out": 80.0})
+    # Checked out (in the air), at risk: not an at-risk alert any more, the sweep leaves it be.
+    school.put("flights", flying | {"status": "AT_RISK",
+                                    "checked_out_at": iso(NOW - timedelta(minutes=5))})
     school.put("weather_checks", {
         "flight_id": at_risk["id"], "checked_at": iso(datetime.now(UTC) + timedelta(minutes=5)),
         "verdict": "NO_GO",
@@ -151,6 +159,10 @@ def test_every_kind_of_alert_is_listed_in_words(school, qtmodeltester) -> None:
     for cancelled in by_kind[AlertKind.WEATHER_CANCELLED]:
         assert cancelled.reasons[0].startswith(("Options sent — waiting for the student's choice",
                                                 "No reschedule request yet — open one"))
+    assert flying["id"] not in {alert.lesson_id for alert in alerts}
+    [not_in] = by_kind[AlertKind.NOT_CHECKED_IN]
+    assert not_in.lesson_id == overdue["id"] and not_in.line.startswith("Not checked in — due back ")
+    assert not_in.title.startswith("Not checked in: ")
     [failed] = by_kind[AlertKind.MAIL_FAILED]
     assert failed.notification_id == mail["id"]
     assert "jane@example.com" in failed.title

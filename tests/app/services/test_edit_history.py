@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.services.edit_history import EditRecord, RecordingLessonEdits
+from app.services.lesson_edits import IN_FLIGHT_TEXT, LessonEdits
 from tests.app.booking_support import bookable, iso, weekday_at
 
 
@@ -173,3 +174,60 @@ def test_warnings_booked_over_are_accepted_again_by_the_undo(demo, recorded):
     server = _server(demo, again.lesson_id)
     assert server["status"] == "SCHEDULED"
     assert {warning["code"] for warning in server["acknowledged_warnings"]} == accepted
+
+
+def test_a_lesson_whose_aircraft_is_checked_out_is_never_moved_by_undo_or_redo(demo, recorded):
+    edits, records = recorded
+    start = weekday_at(demo.replica, 106)
+    lesson_id = _book(demo, edits, start)
+    booking = records[-1]
+    later = start + timedelta(days=7)
+    moved = edits.save(lesson_id=lesson_id, base_version=None,
+                       fields={"start_at": later, "end_at": later + timedelta(hours=1)})
+    assert moved.state == "applied", moved.message
+    move = records[-1]
+    noted = edits.save(lesson_id=lesson_id, base_version=None, fields={"notes": "headset"})
+    assert noted.state == "applied", noted.message
+    note = records[-1]
+    assert (booking.kind, move.kind, note.kind) == ("create", "move", "edit")
+
+    # The aircraft taken out for it (the service has no window for a check-out's time).
+    plane = demo.client.get_aircraft(_server(demo, lesson_id)["aircraft_id"])
+    demo.client.check_out(lesson_id, hobbs_out=plane["hobbs_hours"], tach_out=plane["tach_hours"])
+    demo.engine.sync_once()
+    assert demo.replica.get("flights", lesson_id).data["checked_out_at"]
+
+    for refused in (edits.revert(move, lesson_id),  # back a week: a move
+                    edits.revert(booking, lesson_id),  # the booking undone: a cancellation
+                    edits.reapply(EditRecord("cancel", lesson_id, "", reason="sick"), lesson_id)):
+        assert not refused.done and refused.final  # it flies: the step is dropped, said why
+        assert refused.reason == IN_FLIGHT_TEXT
+    assert demo.replica.outbox() == []
+    server = _server(demo, lesson_id)
+    assert server["status"] == "SCHEDULED" and server["start_at"] == iso(later)
+    # Its notes may still change, in the air as on the ground.
+    undone = edits.revert(note, lesson_id)
+    assert undone.done, undone.reason
+    assert _server(demo, lesson_id)["notes"] == ""
+
+
+def test_the_services_refusal_of_a_lesson_in_the_air_is_said_in_the_desks_words(demo, recorded):
+    edits, _records = recorded
+    start = weekday_at(demo.replica, 113)
+    lesson_id = _book(demo, edits, start)
+    plane = demo.client.get_aircraft(_server(demo, lesson_id)["aircraft_id"])
+    demo.client.check_out(lesson_id, hobbs_out=plane["hobbs_hours"], tach_out=plane["tach_hours"])
+    demo.engine.sync_once()
+
+    later = start + timedelta(hours=2)
+    # Sent as any edit would be (only an undo checks first): the service refuses (409
+    # FLIGHT_CHECKED_OUT), and the reason names no API.
+    refused = LessonEdits.save(edits, lesson_id=lesson_id, base_version=None,
+                               fields={"start_at": later, "end_at": later + timedelta(hours=1)})
+    assert refused.state == "rejected" and refused.message == IN_FLIGHT_TEXT
+    edits.discard(refused.mutation_id)
+    cancelled = LessonEdits.cancel_lesson(edits, lesson_id, "sick", kind="student")
+    assert cancelled.refused
+    assert cancelled.message == f"The lesson was not cancelled: {IN_FLIGHT_TEXT}"
+    assert demo.replica.outbox() == []
+    assert _server(demo, lesson_id)["start_at"] == iso(start)

@@ -10,6 +10,16 @@ from app.services.sync_loop import SyncLoop
 from app.views.main_window import MainWindow
 
 
+@pytest.fixture(autouse=True)
+def _calendar_zoom_at_its_default() -> Iterator[None]:
+    """Each test's windows start at the calendar's default zoom (the readable one): a zoom an
+    earlier test chose by hand (remembered in QSettings) does not carry over."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().remove("calendar/zoom")
+    yield
+
+
 @pytest.fixture
 def window(qtbot, demo) -> Iterator[MainWindow]:
     loop = SyncLoop(engine=demo.engine, interval_ms=600_000)

@@ -7,7 +7,7 @@ import zoneinfo
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QDate, QPoint, Qt, QThreadPool, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QPoint, QSettings, Qt, QThreadPool, QTime
 
 from app.models.free_slot import opening_hours
 from app.services.sync_loop import SyncLoop
@@ -64,8 +64,13 @@ def _texts(menu) -> list[str]:
 def test_a_lessons_context_menu_offers_its_commands(qtbot, window) -> None:
     lesson = _live(window)[0]
     menu = window.calendar_actions.build_menu(ContextRequest(QPoint(), lesson_id=lesson.id))
-    assert _texts(menu) == ["Open", "Check weather now", "Move…", "Cancel lesson…"]
-    assert all(action.isEnabled() for action in menu.actions())
+    assert _texts(menu) == ["Open", "Check weather now", "Check out…", "Check in…", "Move…",
+                            "Cancel lesson…"]
+    # Check out and in only on its day (this one is an hour or more ahead); the others always.
+    by_text = {action.text().replace("&", ""): action for action in menu.actions()}
+    assert not by_text["Check in…"].isEnabled()
+    assert all(action.isEnabled() for text, action in by_text.items()
+               if text not in ("Check out…", "Check in…"))
     assert menu.defaultAction().text() == "&Open"
     menu.actions()[0].trigger()
     editor = window.lesson_editor
@@ -137,6 +142,8 @@ def test_delete_asks_then_cancels_the_selected_lesson(qtbot, demo, window) -> No
     action.trigger()  # (the Lesson menu's "Cancel lesson…", the same as Delete)
     dialog = window.lesson_actions.cancel_dialog
     qtbot.keyClicks(dialog.reason_edit, "Aircraft needed for a check ride")
+    assert not dialog.cancel_lesson_button.isEnabled()  # what kind of cancellation? not said
+    dialog.kind_buttons["school"].click()
     assert dialog.cancel_lesson_button.isEnabled()
     with qtbot.wait_signal(window.lesson_saved, timeout=10_000) as saved:
         dialog.cancel_lesson_button.click()
@@ -144,6 +151,7 @@ def test_delete_asks_then_cancels_the_selected_lesson(qtbot, demo, window) -> No
     server = demo.client.get_flight(lesson.id)
     assert server["status"] == "CANCELLED"
     assert "Aircraft needed for a check ride" in (server.get("notes") or "")
+    assert server["cancel_kind"] == "school"
 
 
 def test_move_from_the_keyboard_sends_the_move(qtbot, demo, window) -> None:
@@ -193,13 +201,17 @@ def test_ctrl_n_proposes_the_next_free_slot_inside_school_hours(qtbot, demo) -> 
 def test_zoom_is_remembered_for_the_next_start(qtbot, demo, window) -> None:
     try:
         assert window.calendar_actions.zoom_in_action.shortcuts()[0].toString() == "Ctrl++"
+        window.calendar_actions.fit_action.trigger()  # (from the readable default, by hand)
         window.calendar_actions.zoom_in_action.trigger()
         window.calendar_actions.zoom_in_action.trigger()
         assert window.calendar.zoom == pytest.approx(1.5625)
         again = _open_window(qtbot, demo)
         assert again.calendar.zoom == pytest.approx(1.5625)
         again.set_mode("day")
-        assert again.calendar.zoom == 1.0  # the day view has its own
-    finally:
+        # The day view has its own: never zoomed by hand, the readable default.
+        assert again.calendar.zoom_is_readable
+        assert again.calendar.zoom == pytest.approx(again.calendar.readable_zoom())
         window.calendar_actions.fit_action.trigger()
-    assert _open_window(qtbot, demo).calendar.zoom == 1.0
+        assert _open_window(qtbot, demo).calendar.zoom == 1.0
+    finally:
+        QSettings().remove("calendar/zoom")  # the next tests' windows start at the default

@@ -157,3 +157,21 @@ def test_a_pushed_delete_can_say_the_kind(school):
         "base_version": booked["version"], "data": {"reason": "did not come", "reason_kind": "no_show"}}]})
     [result] = response.json()["results"]
     assert result["status"] == "applied" and result["row"]["cancel_kind"] == "no_show"
+
+
+def test_a_checked_out_lesson_keeps_its_times_people_and_aircraft_until_checked_in(school, api_server):
+    flight_id = flown_lesson(api_server, school)
+    out = school.dispatcher.post(f"/flights/{flight_id}/check-out", json={"hobbs_out": 10.0, "tach_out": 8.0})
+    assert out.status_code == 200, out.text
+    row = out.json()
+    later = datetime.fromisoformat(row["start_at"].replace("Z", "+00:00")) + 3 * HOUR
+
+    moved = school.dispatcher.patch(f"/flights/{flight_id}", json={
+        "version": row["version"], "start_at": iso(later), "end_at": iso(later + HOUR)})
+    assert moved.status_code == 409 and moved.json()["rule"] == "FLIGHT_CHECKED_OUT", moved.text
+    assert "check-in" in moved.json()["detail"]
+    assert school.dispatcher.get(f"/flights/{flight_id}").json()["start_at"] == row["start_at"]
+
+    noted = school.dispatcher.patch(f"/flights/{flight_id}", json={
+        "version": row["version"], "notes": "student flying the pattern, back by noon"})
+    assert noted.status_code == 200, noted.text

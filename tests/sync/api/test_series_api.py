@@ -3,6 +3,7 @@ cancelling one or "this and following". On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -94,6 +95,41 @@ def test_occurrences_needing_acknowledgement_are_refused_with_the_warnings_until
     booked = school.dispatcher.post("/flights/series", json=evening | {
         "acknowledge": ["OUTSIDE_SCHOOL_HOURS"]}).json()["booked"]
     assert booked[0]["acknowledged_warnings"][0]["code"] == "OUTSIDE_SCHOOL_HOURS"
+
+
+def test_the_acknowledged_occurrences_join_the_series_they_were_refused_from(school):
+    """The desk books a series, some occurrences need an acknowledgement, "Book anyway" sends
+    those again: they join the first series, so "this and following" reaches every lesson."""
+    first = school.dispatcher.post("/flights/series", json=series(school, weekdays=[1], weeks=2)).json()
+    evening = series(school, weekdays=[2], weeks=2, start_time="19:30",
+                     acknowledge=["OUTSIDE_SCHOOL_HOURS"], series_id=first["series_id"])
+
+    joined = school.dispatcher.post("/flights/series", json=evening)
+
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["series_id"] == first["series_id"]
+    assert {row["series_id"] for row in joined.json()["booked"]} == {first["series_id"]}
+    following = school.dispatcher.post(f"/flights/{first['booked'][0]['id']}/cancel", json={
+        "reason": "course ended", "reason_kind": "student", "scope": "following"}).json()
+    assert len(following["also_cancelled"]) == 3
+
+
+@pytest.mark.parametrize("whose", ["unknown", "another student's"])
+def test_a_series_to_join_must_be_this_students(school, whose):
+    series_id = str(uuid.uuid4())
+    if whose == "another student's":
+        other = school.dispatcher.post("/students", json={
+            "name": "Ana Other", "email": "ana.other@example.com", "training_level": "PRIVATE_PILOT"})
+        assert other.status_code == 201, other.text
+        series_id = school.dispatcher.post("/flights/series", json=series(
+            school, student_id=other.json()["id"], weeks=1)).json()["series_id"]
+        assert series_id is not None
+
+    response = school.dispatcher.post("/flights/series", json=series(school, weeks=1, series_id=series_id))
+
+    assert response.status_code == 404, response.text
+    assert response.json()["rule"] == "SERIES_NOT_FOUND"
+    assert school.dispatcher.get("/flights").json()["total"] == (2 if whose != "unknown" else 0)
 
 
 def test_a_series_keeps_its_school_time_across_a_daylight_saving_change(school):

@@ -135,6 +135,22 @@ def test_outside_the_instructors_availability_or_on_their_day_off(db_session, sc
     assert warned(day_off) == ["INSTRUCTOR_UNAVAILABLE"] and "is off on Tuesday 11 June" in day_off.value.warnings[0]["text"]
 
 
+def test_windows_that_touch_are_one_window(db_session, school, people):
+    """08:00–12:00 and 12:00–14:00 on a Tuesday, and an extra 14:00–15:00 that day: a lesson
+    across noon or 14:00 fits, as it would fit 08:00–15:00."""
+    instructor = people["instructor"]
+    instructor.availability = [{"weekday": 2, "start": "08:00", "end": "12:00"},
+                               {"weekday": 2, "start": "12:00", "end": "14:00"}]
+    instructor.availability_exceptions = [{"date": "2030-06-04", "available": True,
+                                           "start": "14:00", "end": "15:00"}]
+
+    with pytest.raises(NeedsAcknowledgement) as late:
+        book(db_session, school, lesson(people, local(4, 14, 30)))
+    assert warned(late) == ["INSTRUCTOR_UNAVAILABLE"]
+    assert book(db_session, school, lesson(people, local(4, 11, 30))).acknowledged_warnings == []
+    assert book(db_session, school, lesson(people, local(4, 13, 30))).acknowledged_warnings == []
+
+
 def test_outside_the_students_availability(db_session, school, people):
     people["student"].availability = [{"weekday": 3, "start": "14:00", "end": "18:00"}]  # Wednesdays
     with pytest.raises(NeedsAcknowledgement) as refused:

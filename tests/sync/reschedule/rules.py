@@ -81,3 +81,45 @@ def broken_rules(db: Session, flight: Flight, start: datetime, end: datetime, in
                 break
             moment += timedelta(minutes=10)
     return broken
+
+
+def policy_broken(db: Session, flight: Flight, start: datetime, end: datetime, instructor_id,
+                  aircraft_id, *, turnaround: timedelta = timedelta(0),
+                  instruction_hours_per_24h: int | None = None,
+                  lessons_per_day: int | None = None) -> list[str]:
+    """The booking policy's rules with other lessons the slot breaks, worked out the plain way:
+    every other live lesson of the school read, 24-hour windows tried every 15 minutes (the
+    tests' lessons start and end on the half hour). ``None``/zero: the rule is not checked."""
+    school = db.get(School, flight.school_id)
+    zone = ZoneInfo(school.timezone)
+    others = db.scalars(select(Flight).where(
+        Flight.school_id == school.id, Flight.id != flight.id,
+        Flight.status.not_in(RELEASED_STATUSES), Flight.deleted_at.is_(None))).all()
+    broken = []
+    if turnaround:
+        for other in others:
+            if other.aircraft_id != aircraft_id and (instructor_id is None or other.instructor_id != instructor_id):
+                continue
+            gap = (start - other.end_at if other.end_at <= start
+                   else other.start_at - end if other.start_at >= end else None)
+            if gap is not None and gap < turnaround:
+                broken.append("turnaround")
+                break
+    if instruction_hours_per_24h is not None and instructor_id is not None:
+        taught = [(o.start_at, o.end_at) for o in others if o.instructor_id == instructor_id] + [(start, end)]
+        window, limit = timedelta(hours=24), timedelta(hours=instruction_hours_per_24h)
+        moment = start - window
+        while moment <= end:
+            inside = sum((min(b, moment + window) - max(a, moment) for a, b in taught
+                          if a < moment + window and b > moment), timedelta(0))
+            if inside > limit:
+                broken.append("instruction in 24 hours")
+                break
+            moment += timedelta(minutes=15)
+    if lessons_per_day is not None:
+        day = start.astimezone(zone).date()
+        that_day = [o for o in others if o.student_id == flight.student_id
+                    and o.start_at.astimezone(zone).date() == day]
+        if len(that_day) + 1 > lessons_per_day:
+            broken.append("lessons per day")
+    return broken

@@ -6,6 +6,7 @@ Chicago, so local hours are checked across a change of UTC offset.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 import zoneinfo
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from sync.aircraft.models import Aircraft
+from sync.audit import service as audit_service
 from sync.audit.models import AuditEvent
 from sync.auth import service as auth_service
 from sync.auth.models import Account, AccountRole
@@ -90,8 +92,9 @@ def test_the_demo_school_has_its_fleet_staff_and_students(db_session):
     assert (seeded.aircraft, seeded.instructors, seeded.students) == (6, 5, 30)
 
 
-def test_the_calendar_is_two_weeks_of_lessons_that_never_clash(db_session):
-    seeded = _seed(db_session)
+@pytest.mark.parametrize("bulk", [False, True], ids=["booked", "bulk"])
+def test_the_calendar_is_two_weeks_of_lessons_that_never_clash(db_session, bulk):
+    seeded = _seed(db_session, bulk=bulk)
     school_id = seeded.school_id
     flights = _rows(db_session, Flight, school_id)
     students = {s.id: s for s in _rows(db_session, Student, school_id)}
@@ -145,8 +148,9 @@ def test_the_calendar_is_two_weeks_of_lessons_that_never_clash(db_session):
             assert earlier.end_at <= later.start_at, (resource, earlier.id, later.id)
 
 
-def test_upcoming_lessons_went_through_the_booking_service(db_session):
-    seeded = _seed(db_session)
+@pytest.mark.parametrize("bulk", [False, True], ids=["booked", "bulk"])
+def test_upcoming_lessons_went_through_the_booking_service(db_session, bulk):
+    seeded = _seed(db_session, bulk=bulk)
     future = {f.id for f in _rows(db_session, Flight, seeded.school_id) if f.start_at > NOW}
     audited = set(db_session.scalars(select(AuditEvent.row_id).where(
         AuditEvent.school_id == seeded.school_id, AuditEvent.table_name == "flights",
@@ -170,6 +174,56 @@ def test_the_calendar_is_the_same_for_the_same_day(db_session):
     first = layout()
     db_session.rollback()
     assert layout() == first
+
+
+# Written when seeded, not what was seeded: ids, clocks, sequence numbers, random hashes.
+_WRITING = frozenset({"id", "created_at", "updated_at", "at", "server_seq", "password_hash"})
+
+
+def _written(db, school_id) -> dict[str, Counter]:
+    """Every row of the school, ids replaced by what they name (a student's name, a lesson's
+    student and start…), without ``_WRITING``'s columns: what two seeds of one day must share."""
+    names: dict[str, str] = {str(school_id): "school"}
+    for model, label in ((Account, "email"), (Aircraft, "tail_number"), (Instructor, "name"),
+                         (Student, "name")):
+        names.update((str(row.id), getattr(row, label)) for row in _rows(db, model, school_id))
+    flights = _rows(db, Flight, school_id)
+    names.update((str(flight.id), f"{names[str(flight.student_id)]} {flight.start_at}")
+                 for flight in flights)
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items() if key not in _WRITING}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return names.get(value, value) if isinstance(value, str) else value
+
+    written: dict[str, Counter] = {}
+    rows = [db.get(School, school_id), *(row for model in (Account, Aircraft, Instructor, Student)
+                                         for row in _rows(db, model, school_id)), *flights,
+            *_rows(db, AuditEvent, school_id)]
+    for row in rows:
+        values = plain({key: (str(value) if isinstance(value, uuid.UUID) else value)
+                        for key, value in audit_service.snapshot(row).items()})
+        written.setdefault(type(row).__name__, Counter())[
+            json.dumps(values, sort_keys=True, default=str)] += 1
+    return written
+
+
+def test_the_bulk_seed_writes_what_the_booking_service_writes(db_session):
+    """``bulk=True`` (the embedded demo's first start) writes the same school, staff, lessons and
+    audit trail as booking each upcoming lesson through ``flights_service.create``."""
+    booked = _written(db_session, _seed(db_session, random_passwords=False).school_id)
+    db_session.rollback()
+    bulk = _written(db_session, _seed(db_session, random_passwords=False, bulk=True).school_id)
+
+    assert bulk.keys() == booked.keys() == {"School", "Account", "Aircraft", "Instructor",
+                                            "Student", "Flight", "AuditEvent"}
+    for table in booked:
+        assert bulk[table] == booked[table], table
+    assert sum(booked["Flight"].values()) >= 80
+    # The school, 7 accounts, 6 aircraft, 5 instructors, 30 students, and 30-odd bookings.
+    assert sum(booked["AuditEvent"].values()) >= 49 + 30
 
 
 def test_the_staff_can_sign_in_with_the_printed_passwords(db_session):
